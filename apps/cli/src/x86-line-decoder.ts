@@ -1,0 +1,20 @@
+// Adapts @vmm86/x86-decoder to the LineDecoder port of disasm.ts. One Instruction record
+// is reused for every line (the decoder fills a caller-owned record, no allocation).
+
+import { DecodeStatus, Instruction, decodeInto, formatIntel } from '@vmm86/x86-decoder';
+import type { DecodedLine, LineDecoder } from './disasm.js';
+
+/** The real decoder behind the LineDecoder port. */
+export function x86LineDecoder(bits: 16 | 32): LineDecoder {
+  const insn = new Instruction();
+  return {
+    decode(code: Uint8Array, offset: number, end: number, ip: number): DecodedLine {
+      const status = decodeInto(insn, code, offset, end, bits, ip);
+      return {
+        length: insn.length,
+        text: status === DecodeStatus.Truncated ? '' : formatIntel(insn, status),
+        truncated: status === DecodeStatus.Truncated,
+      };
+    },
+  };
+}
