@@ -47,6 +47,7 @@ function objdumpLines(file: string, extra: string[] = []): string[] {
   } catch (err) {
     throw new Error(
       `cannot run i686-linux-gnu-objdump (Debian package binutils-i686-linux-gnu; node tools/setup.mjs installs it): ${String(err)}`,
+      { cause: err },
     );
   }
   return out.split('\n').filter((l) => /^ *[0-9a-f]+:\t/.test(l));
