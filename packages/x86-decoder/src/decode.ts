@@ -72,6 +72,7 @@ export function decodeInto(
 ): DecodeStatus {
   out.reset();
   out.bits = bits;
+  out.ip = ip;
   let pos = offset;
   let osz16 = bits === 16;
   let asz16 = osz16;
@@ -149,9 +150,15 @@ export function decodeInto(
       map = 1;
     }
     node = (MAPS[map] as Node[])[b] as Node;
-  } else if ((b === 0xc4 || b === 0xc5 || b === 0x62 || b === 0x8f) && pos < end && ((code[pos] as number) & 0xc0) === 0xc0 && bits === 32) {
-    // VEX / EVEX / XOP: in 32-bit code, LES/LDS/BOUND/POP with a register operand would be
-    // #UD, so ModRM.mod = 3 marks the extended prefix.
+  } else if (
+    pos < end &&
+    (b === 0x8f
+      ? ((code[pos] as number) & 0x1f) >= 8
+      : (b === 0xc4 || b === 0xc5 || b === 0x62) && bits === 32 && ((code[pos] as number) & 0xc0) === 0xc0)
+  ) {
+    // VEX / EVEX: in 32-bit code, LES/LDS/BOUND with a register operand would be #UD, so
+    // ModRM.mod = 3 marks the extended prefix. XOP: POP Ev needs ModRM.reg = 0, so a map
+    // field >= 8 marks it, in any code size.
     const r = decodeExtended(out, code, pos, end, b);
     if (r < 0) return r === -1 ? truncated(out, end - offset) : invalidAt(out, pos + 1 - offset);
     pos = r;
@@ -170,6 +177,8 @@ export function decodeInto(
   out.opcode = b;
 
   // Walk the selector tree.
+  let mandIdx = -1; // the prefix byte a PFX selector consumed
+  let oszBeforePfx = osz16;
   let mandatory = out.prefixes & (Pfx.VEX | Pfx.EVEX | Pfx.XOP) ? out.vexPp : rep === 0xf3 ? 2 : rep === 0xf2 ? 3 : oszIdx >= 0 ? 1 : 0;
   for (;;) {
     const kind = node.kind;
@@ -186,16 +195,21 @@ export function decodeInto(
         // F2/F3 without a form of their own: 66 may still select one (objdump prints the rep as unused).
         mandatory = 1;
         node = node.kids[1] as Node;
+      } else if (child.kind === NK.FORM && child.form === (node.kids[0] as Node).form && mandatory !== 0) {
+        // The form ignores this prefix (F2 90 is NOP): the prefix stays unused.
+        node = child;
+        continue;
       } else {
         node = child;
       }
+      oszBeforePfx = osz16;
       if (mandatory === 1) {
         if (!(out.prefixes & Pfx.VEX)) {
-          out.usedPrefixes |= 1 << oszIdx;
+          mandIdx = oszIdx;
           osz16 = bits === 16;
         }
       } else if (mandatory >= 2 && repIdx >= 0) {
-        out.usedPrefixes |= 1 << repIdx;
+        mandIdx = repIdx;
         if (oszIdx >= 0 && !(out.prefixes & Pfx.VEX)) osz16 = bits === 16;
       }
       continue;
@@ -220,12 +234,15 @@ export function decodeInto(
 
   const form = node.form;
   out.form = form;
+  if (mandIdx >= 0) {
+    if (FORM.pfxIgnored[form]) osz16 = oszBeforePfx;
+    else out.usedPrefixes |= 1 << mandIdx;
+  }
   if (FORM.noOsz[form]) osz16 = false;
   const opSize = osz16 ? 16 : 32;
   out.opSize = opSize;
   out.adSize = asz16 ? 16 : 32;
   out.prefixes |= prefixes;
-  if (oszIdx >= 0 && (FORM.sfx[form] || FORM.oszUsed[form])) out.usedPrefixes |= 1 << oszIdx;
   if (aszIdx >= 0 && FORM.byAddr[form]) out.usedPrefixes |= 1 << aszIdx;
 
   if (modrm < 0 && NEEDS_MODRM[form]) {
@@ -239,7 +256,10 @@ export function decodeInto(
   let udReason = 0;
   const n = FORM.opCount[form] as number;
   out.opCount = n;
+  // Memory operands make the segment and address-size prefixes "used" (objdump prints the
+  // unused ones): hasMem for the segment, aszUsed for 67.
   let hasMem = false;
+  let aszUsed = false;
   for (let i = 0; i < n; i++) {
     const spec = OPS[form * 4 + i] as number;
     const loc = SPEC_LOC[spec] as number;
@@ -254,6 +274,8 @@ export function decodeInto(
     hasMem = true;
     pos = decodeModrmMemory(out, code, pos, end, maxEnd, modrm, asz16);
     if (pos < 0) return pos === -1 ? truncated(out, end - offset) : tooLong(out);
+    // objdump leaves 67 "unused" on a displacement-only address (it prints addr16/addr32).
+    aszUsed = out.memBase !== Reg.NONE || out.memIndex !== Reg.NONE || out.sib >= 0;
     out.opKind[i] = OpKind.MEM;
     setMemSize(out, i, spec, opSize);
   }
@@ -344,7 +366,7 @@ export function decodeInto(
         pos += size;
         out.memSeg = out.segOverride === Seg.NONE ? Seg.DS : out.segOverride;
         out.opKind[i] = OpKind.MEM;
-        hasMem = true;
+        hasMem = true; // 67 stays "unused" for objdump, as for other displacement-only forms
         setMemSize(out, i, spec, opSize);
         break;
       }
@@ -355,11 +377,13 @@ export function decodeInto(
         out.memBase = loc === Loc.XLAT ? (asz16 ? Reg.BX : Reg.EBX) : asz16 ? Reg.SI : Reg.ESI;
         setMemSize(out, i, spec, opSize);
         hasMem = true;
+        aszUsed = true;
         break;
       case Loc.STR_DST:
         out.opKind[i] = OpKind.MEM;
         out.mem2Seg = Seg.ES;
         out.mem2Base = asz16 ? Reg.DI : Reg.EDI;
+        aszUsed = true; // ES is fixed: a segment prefix stays unused
         setMemSize(out, i, spec, opSize);
         break;
       default:
@@ -367,7 +391,12 @@ export function decodeInto(
     }
   }
   if (segIdx >= 0 && hasMem) out.usedPrefixes |= 1 << segIdx;
-  if (aszIdx >= 0 && (hasMem || (FORM.imp[form] as number) & 0x1c)) out.usedPrefixes |= 1 << aszIdx;
+  // oszUsed 2: only a register operand's width depends on the operand size (MOV r/m16, Sreg).
+  const oszUsed = FORM.oszUsed[form] as number;
+  if (oszIdx >= 0 && (FORM.sfx[form] || oszUsed === 1 || (oszUsed === 2 && modrm >= 0xc0))) {
+    out.usedPrefixes |= 1 << oszIdx;
+  }
+  if (aszIdx >= 0 && aszUsed) out.usedPrefixes |= 1 << aszIdx;
 
   out.length = pos - offset;
   if ((prefixes & Pfx.LOCK) !== 0 && (!FORM.lock[form] || !hasMem || out.opKind[0] !== OpKind.MEM)) {
@@ -405,7 +434,9 @@ function regOf(rc: number, num: number, opSize: number, vexL: number): number {
     case RC.GPRV:
       return (opSize === 16 ? Reg.AX : Reg.EAX) + num;
     case RC.XMMV:
-      return (vexL ? Reg.YMM0 : Reg.XMM0) + num;
+      return (vexL === 2 ? Reg.ZMM0 : vexL ? Reg.YMM0 : Reg.XMM0) + num;
+    case RC.XMMH:
+      return Reg.XMM0 + num;
     default:
       return rc * 8 + num;
   }
@@ -413,7 +444,7 @@ function regOf(rc: number, num: number, opSize: number, vexL: number): number {
 
 function setMemSize(out: Instruction, i: number, spec: number, opSize: number): void {
   const rc = SPEC_RC[spec] as number;
-  const big = rc === RC.XMMV ? out.vexL !== 0 : opSize === 32;
+  const big = rc === RC.XMMV || rc === RC.XMMH ? out.vexL !== 0 : opSize === 32;
   out.opBytes[i] = big ? (SPEC_M32[spec] as number) : (SPEC_M16[spec] as number);
   out.opPtr[i] = big ? (SPEC_P32[spec] as number) : (SPEC_P16[spec] as number);
 }

@@ -37,23 +37,34 @@ export function formatIntel(insn: Instruction, status: DecodeStatus = insn.statu
   const branch = cf === Cf.JMP || cf === Cf.JCC || cf === Cf.CALL || cf === Cf.RET ||
     cf === Cf.JMP_INDIRECT || cf === Cf.CALL_INDIRECT;
   const rep = FORM.rep[form] as number;
+  // Special names (rep, bnd, xacquire, xrelease, notrack) go to the last byte of each kind;
+  // earlier duplicates print under their plain names.
+  const lastF2 = lastIndexOf(insn, (x) => x === 0xf2);
+  const lastF3 = lastIndexOf(insn, (x) => x === 0xf3);
   const lastSeg = lastIndexOf(insn, isSegPrefix);
+  const hleClass = FORM.hle[form] as number;
+  const memDst = insn.opKind[0] === OpKind.MEM;
+  const hle = memDst && ((hleClass === 1 && (insn.prefixes & Pfx.LOCK) !== 0) || hleClass === 2);
+  const xrelease = hle || (memDst && hleClass === 3);
+  const notrack = (cf === Cf.JMP_INDIRECT || cf === Cf.CALL_INDIRECT) && lastIndexOf(insn, (x) => x === 0x3e) >= 0;
   for (let i = 0; i < insn.prefixCount; i++) {
     const b = insn.prefixBytes[i] as number;
     const used = (insn.usedPrefixes >> i) & 1;
     if (b === 0xf0) words.push('lock');
     else if (b === 0xf3 || b === 0xf2) {
       if (used && !rep) continue; // a mandatory SIMD prefix
-      if (b === 0xf2 && branch) words.push('bnd');
-      else if (b === 0xf3) words.push(rep === 1 ? 'rep' : 'repz');
-      else words.push('repnz');
+      if (b === 0xf3) {
+        words.push(i !== lastF3 ? 'repz' : xrelease ? 'xrelease' : rep === 1 ? 'rep' : 'repz');
+      } else {
+        words.push(i !== lastF2 ? 'repnz' : hle ? 'xacquire' : branch ? 'bnd' : 'repnz');
+      }
+    } else if (notrack && i === lastSeg) {
+      words.push('notrack');
     } else if (used) {
       continue;
     } else if (b === 0x66) words.push(insn.bits === 16 ? 'data32' : 'data16');
     else if (b === 0x67) words.push(insn.bits === 16 ? 'addr32' : 'addr16');
-    else if (b === 0x3e && i === lastSeg && (cf === Cf.JMP_INDIRECT || cf === Cf.CALL_INDIRECT)) {
-      words.push('notrack');
-    } else words.push(SEG_NAMES[segOf(b)] as string);
+    else words.push(SEG_NAMES[segOf(b)] as string);
   }
   words.push(mn);
   const head = words.join(' ');
@@ -92,7 +103,8 @@ function operandText(insn: Instruction, i: number): string {
     case OpKind.CONST1:
       return '1';
     case OpKind.REL:
-      return hex(insn.target);
+      // objdump shows a 16-bit target inside the 64 KiB window of the instruction address.
+      return hex(insn.bits === 16 && insn.opSize === 16 ? (insn.ip & ~0xffff) | insn.target : insn.target);
     case OpKind.FAR:
       return `${hex(insn.imm2)}:${hex(insn.imm)}`;
     case OpKind.MEM:

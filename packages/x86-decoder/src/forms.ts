@@ -75,7 +75,7 @@ export const ISA_NAMES: readonly string[] = [
   'i386', 'i486', 'i586', 'p6', 'x87', 'x87-p6', 'mmx', 'sse', 'sse2', 'sse3', 'ssse3',
   'sse4.1', 'sse4.2', 'aes', 'pclmul', 'sha', 'test-reg', '3dnow', 'avx', 'avx2', 'fma',
   'avx512', 'xop', 'bmi', 'other', 'cmov', 'fxsr', 'sep', 'cx8', 'rdpmc', 'clflush', 'popcnt',
-  'movbe', 'x86-64', 'cet', 'vmx', 'smx', 'xsave', 'rdrand', 'amd',
+  'movbe', 'x86-64', 'cet', 'vmx', 'smx', 'xsave', 'rdrand', 'amd', 'mpx',
 ];
 export const Isa: Readonly<Record<string, number>> = Object.fromEntries(
   ISA_NAMES.map((n, i) => [n, i]),
@@ -106,6 +106,13 @@ export interface Facts {
   noOsz?: boolean;
   /** The form needs a ModRM byte although no operand names one. */
   modrm?: boolean;
+  /**
+   * Hardware lock elision: 2 = XCHG with memory (XACQUIRE/XRELEASE without LOCK), 3 = MOV
+   * store (XRELEASE only). Lockable forms (`lock`) are HLE forms with a LOCK prefix.
+   */
+  hle?: number;
+  /** Reached through a mandatory-prefix selector, but the prefix has no effect (F3 0F 1E /0: a hint NOP). */
+  pfxIgnored?: boolean;
   /** A no-wait x87 control instruction that a preceding FWAIT folds into (FNSTCW -> FSTCW). */
   wait?: string;
 }
@@ -218,8 +225,11 @@ export interface FormColumns {
   noOsz: Uint8Array;
   /** The FWAIT-folded form of a no-wait x87 control form (0 if none). */
   waitForm: Uint16Array;
-  /** The operand size changes something about the form (so a 66 prefix is "used"). */
+  /** The operand size changes the form (a 66 prefix is "used"): 1 always, 2 only with a register operand. */
   oszUsed: Uint8Array;
+  /** HLE class: 0 none, 1 lockable, 2 XCHG, 3 MOV store (see `Facts.hle`). */
+  hle: Uint8Array;
+  pfxIgnored: Uint8Array;
   /** Index of the operand naming a segregister through ModRM.reg (MOV Sreg), or -1. */
   sregOp: Int8Array;
 }
@@ -258,6 +268,8 @@ export function compileForms(): FormColumns {
     noOsz: new Uint8Array(n),
     waitForm: new Uint16Array(n),
     oszUsed: new Uint8Array(n),
+    hle: new Uint8Array(n),
+    pfxIgnored: new Uint8Array(n),
     sregOp: new Int8Array(n).fill(-1),
   };
   for (const row of FORMS) {
@@ -274,6 +286,8 @@ export function compileForms(): FormColumns {
     });
     c.needsModrm[i] = modrm;
     c.lock[i] = fc.lock ? 1 : 0;
+    c.hle[i] = fc.hle ?? (fc.lock ? 1 : 0);
+    c.pfxIgnored[i] = fc.pfxIgnored ? 1 : 0;
     c.flagsWritten[i] = (fc.w ?? 0) | (fc.u ?? 0);
     c.flagsUndefined[i] = fc.u ?? 0;
     c.flagsRead[i] = fc.r ?? 0;
@@ -290,12 +304,14 @@ export function compileForms(): FormColumns {
     c.byAddr[i] = fc.byAddr ? 1 : 0;
     c.noOsz[i] = fc.noOsz ? 1 : 0;
     c.waitForm[i] = twins.get(i) ?? 0;
-    let osz = row.mnem16 !== row.mnem32 && !fc.byAddr;
+    let osz = row.mnem16 !== row.mnem32 && !fc.byAddr ? 1 : 0;
     row.ops.forEach((o, k) => {
-      if (SPEC_RC[o] === RC.GPRV || SPEC_VSIZE[o] || SPEC_M16[o] !== SPEC_M32[o]) osz = true;
+      const regOnly = SPEC_LOC[o] === Loc.RM && SPEC_RC[o] === RC.GPRV && SPEC_M16[o] === SPEC_M32[o];
+      if (regOnly) osz = osz || 2;
+      else if (SPEC_RC[o] === RC.GPRV || SPEC_VSIZE[o] || SPEC_M16[o] !== SPEC_M32[o]) osz = 1;
       if (SPEC_RC[o] === RC.SEG && SPEC_LOC[o] === Loc.REG) c.sregOp[i] = k;
     });
-    c.oszUsed[i] = osz && !fc.noOsz ? 1 : 0;
+    c.oszUsed[i] = fc.noOsz ? 0 : osz;
   }
   return c;
 }

@@ -56,6 +56,8 @@ export class Instruction {
   udReason = 0;
   /** Form id (index into the form columns); 0 when the opcode is unknown. */
   form = 0;
+  /** Address the instruction was decoded at (the `ip` argument of `decodeInto`). */
+  ip = 0;
   /** Code size the instruction was decoded in (16 or 32). */
   bits = 32;
   /** Effective operand and address size in bits (16 or 32). */

@@ -30,11 +30,11 @@ export const Loc = {
 /** objdump's memory size keywords ("BYTE PTR" ...), indexed by the `ptr` columns. */
 export const Ptr = {
   NONE: 0, BYTE: 1, WORD: 2, DWORD: 3, FWORD: 4, QWORD: 5, TBYTE: 6, XMMWORD: 7,
-  YMMWORD: 8, ZMMWORD: 9,
+  YMMWORD: 8, ZMMWORD: 9, OWORD: 10,
 } as const;
 export const PTR_NAMES: readonly string[] = [
   '', 'BYTE PTR ', 'WORD PTR ', 'DWORD PTR ', 'FWORD PTR ', 'QWORD PTR ', 'TBYTE PTR ',
-  'XMMWORD PTR ', 'YMMWORD PTR ', 'ZMMWORD PTR ',
+  'XMMWORD PTR ', 'YMMWORD PTR ', 'ZMMWORD PTR ', 'OWORD PTR ',
 ];
 
 /** Register class selector: GPRV means "16 or 32 bits by operand size". */
@@ -44,6 +44,8 @@ export const RC = {
   GPRV: 100,
   /** XMM when VEX.L = 0, YMM when VEX.L = 1; memory sizes m16/m32 then mean L = 0 / L = 1. */
   XMMV: 101,
+  /** Always an XMM register, but the memory size follows VEX.L (m16 when L = 0, m32 when L = 1). */
+  XMMH: 102,
 } as const;
 
 export interface SpecDef {
@@ -136,8 +138,9 @@ export const SPECS: Readonly<Record<string, SpecDef>> = {
   Jb: d({ loc: Loc.REL, n: 1 }),
   Jz: d({ loc: Loc.REL, n: 4, vsize: true }),
   Ap: d({ loc: Loc.FAR, vsize: true }),
-  Ob: d({ loc: Loc.MOFFS, m16: 1, m32: 1, p16: Ptr.BYTE, p32: Ptr.BYTE }),
-  Ov: d({ loc: Loc.MOFFS, m16: 2, m32: 4, p16: Ptr.WORD, p32: Ptr.DWORD }),
+  // objdump prints moffs operands without a size keyword ("mov al,ds:0x10")
+  Ob: d({ loc: Loc.MOFFS, m16: 1, m32: 1 }),
+  Ov: d({ loc: Loc.MOFFS, m16: 2, m32: 4, vsize: true }),
   Xb: d({ loc: Loc.STR_SRC, m16: 1, m32: 1, p16: Ptr.BYTE, p32: Ptr.BYTE }),
   Xv: d({ loc: Loc.STR_SRC, m16: 2, m32: 4, p16: Ptr.WORD, p32: Ptr.DWORD }),
   Yb: d({ loc: Loc.STR_DST, m16: 1, m32: 1, p16: Ptr.BYTE, p32: Ptr.BYTE }),
@@ -169,8 +172,39 @@ export const SPECS: Readonly<Record<string, SpecDef>> = {
   Ww: rm(RC.XMM, 2, 2, Ptr.WORD, Ptr.WORD),
   Wb: rm(RC.XMM, 1, 1, Ptr.BYTE, Ptr.BYTE),
   Ux: rm(RC.XMM, 0, 0, Ptr.NONE, Ptr.NONE, 2),
+  // MPX bound registers; their memory operands print without a size keyword
+  BR: reg(RC.BND),
+  BM: rm(RC.BND, 8, 8, Ptr.NONE, Ptr.NONE),
+  EdM0: rm(RC.GPR32, 4, 4, Ptr.NONE, Ptr.NONE),
   // general register in ModRM.rm of an SSE/MMX form (always 32-bit)
   Rv: rm(RC.GPR32, 0, 0, Ptr.NONE, Ptr.NONE, 2),
+  // ---- SSE4/AVX additions (tables/simd.ts) ----
+  EdMw: rm(RC.GPR32, 2, 2, Ptr.WORD, Ptr.WORD), // PINSRW/PEXTRW: r32 or m16
+  EdMb: rm(RC.GPR32, 1, 1, Ptr.BYTE, Ptr.BYTE), // PINSRB/PEXTRB: r32 or m8
+  Mo: mem(16, Ptr.OWORD), // INVEPT/INVVPID/INVPCID descriptor
+  Mz: mem(64, Ptr.NONE), // MOVDIR64B/ENQCMD 64-byte destination
+  XMM0: fixed(RC.XMM, 0), // implicit third operand of BLENDVPS/PBLENDVB/SHA256RNDS2
+  Nd: rm(RC.MM, 0, 0, Ptr.NONE, Ptr.NONE, 2),
+  // VEX: XMM or YMM by VEX.L
+  Vy: reg(RC.XMMV),
+  Wy: rm(RC.XMMV, 16, 32, Ptr.XMMWORD, Ptr.YMMWORD),
+  Uy: rm(RC.XMMV, 0, 0, Ptr.NONE, Ptr.NONE, 2),
+  My: rm(RC.XMMV, 16, 32, Ptr.XMMWORD, Ptr.YMMWORD, 1),
+  Hy: d({ loc: Loc.VVVV, rc: RC.XMMV }),
+  Hx: d({ loc: Loc.VVVV, rc: RC.XMM }),
+  Ly: d({ loc: Loc.IS4, rc: RC.XMMV, n: 1 }),
+  Lx: d({ loc: Loc.IS4, rc: RC.XMM, n: 1 }),
+  // VEX: an XMM register whose memory form is half/quarter/eighth of the vector length
+  Whq: rm(RC.XMMH, 8, 16, Ptr.QWORD, Ptr.XMMWORD),
+  Whd: rm(RC.XMMH, 4, 8, Ptr.DWORD, Ptr.QWORD),
+  Whw: rm(RC.XMMH, 2, 4, Ptr.WORD, Ptr.DWORD),
+  Whx: rm(RC.XMMH, 16, 16, Ptr.XMMWORD, Ptr.XMMWORD),
+  Wdup: rm(RC.XMMV, 8, 32, Ptr.QWORD, Ptr.YMMWORD), // VMOVDDUP
+  // VSIB memory operands (element size); the index register class is fixed up in vex.ts
+  Vsd: mem(4, Ptr.DWORD),
+  Vsq: mem(8, Ptr.QWORD),
+  // BMI: general register in VEX.vvvv
+  Bd: d({ loc: Loc.VVVV, rc: RC.GPR32 }),
 };
 
 export const SPEC_NAMES: readonly string[] = Object.keys(SPECS);

@@ -150,10 +150,10 @@ export function oneByteMap(x87: readonly Node[]): Node[] {
   t[0x83] = group1('Ev', 'sIb');
   t[0x84] = f('test Eb,Gb', { w: OSZPC, u: FL.AF, mem: R });
   t[0x85] = f('test Ev,Gv', { w: OSZPC, u: FL.AF, mem: R });
-  t[0x86] = f('xchg Eb,Gb', { lock: true });
-  t[0x87] = f('xchg Ev,Gv', { lock: true });
-  t[0x88] = f('mov Eb,Gb', { mem: W });
-  t[0x89] = f('mov Ev,Gv', { mem: W });
+  t[0x86] = f('xchg Eb,Gb', { lock: true, hle: 2 });
+  t[0x87] = f('xchg Ev,Gv', { lock: true, hle: 2 });
+  t[0x88] = f('mov Eb,Gb', { mem: W, hle: 3 });
+  t[0x89] = f('mov Ev,Gv', { mem: W, hle: 3 });
   t[0x8a] = f('mov Gb,Eb', { mem: R });
   t[0x8b] = f('mov Gv,Ev', { mem: R });
   t[0x8c] = f('mov EvMw,Sw', { mem: W, touch: Touch.SREG_READ, priv: Priv.SENSITIVE });
@@ -164,7 +164,7 @@ export function oneByteMap(x87: readonly Node[]): Node[] {
   for (let r = 1; r < 8; r++) t[0x90 + r] = f('xchg Zv,eAX');
   t[0x98] = f('cbw|cwde', { imp: Imp.RAX });
   t[0x99] = f('cwd|cdq', { imp: Imp.RAX | Imp.RDX });
-  t[0x9a] = f('call Ap', { cf: Cf.CALL_FAR, sfx: true, ...STACK_PUSH, touch: Touch.SREG_WRITE });
+  t[0x9a] = f('call Ap', { cf: Cf.CALL_FAR, ...STACK_PUSH, touch: Touch.SREG_WRITE });
   t[0x9b] = f('fwait', { touch: Touch.FPU, isa: 'x87' });
   t[0x9c] = f('pushf', { ...STACK_PUSH, sfx: true, r: 0x3f7fd5 & ~(FL.RF | FL.VM), priv: Priv.SENSITIVE | Priv.IOPL_V86 });
   t[0x9d] = f('popf', {
@@ -199,8 +199,8 @@ export function oneByteMap(x87: readonly Node[]): Node[] {
   t[0xc3] = f('ret', { cf: Cf.RET, sfx: true, ...STACK_POP });
   t[0xc4] = f('les Gv,Mp', { mem: R, touch: Touch.SREG_WRITE });
   t[0xc5] = f('lds Gv,Mp', { mem: R, touch: Touch.SREG_WRITE });
-  t[0xc6] = group([f('mov Eb,Ib', { mem: W })]);
-  t[0xc7] = group([f('mov Ev,Iz', { mem: W })]);
+  t[0xc6] = group([f('mov Eb,Ib', { mem: W, hle: 3 })]);
+  t[0xc7] = group([f('mov Ev,Iz', { mem: W, hle: 3 })]);
   t[0xc8] = f('enter Iw,Ib', { ...STACK_PUSH, sfx: true, imp: Imp.PUSH | Imp.RBP });
   t[0xc9] = f('leave', { ...STACK_POP, sfx: true, imp: Imp.POP | Imp.RBP });
   t[0xca] = f('retf Iw', { cf: Cf.RET_FAR, sfx: true, ...STACK_POP, touch: Touch.SREG_WRITE });
@@ -232,7 +232,7 @@ export function oneByteMap(x87: readonly Node[]): Node[] {
   t[0xe7] = f('out Ib,eAX', IO);
   t[0xe8] = f('call Jz', { cf: Cf.CALL, sfx: true, ...STACK_PUSH });
   t[0xe9] = f('jmp Jz', { cf: Cf.JMP, sfx: true });
-  t[0xea] = f('jmp Ap', { cf: Cf.JMP_FAR, sfx: true, touch: Touch.SREG_WRITE });
+  t[0xea] = f('jmp Ap', { cf: Cf.JMP_FAR, touch: Touch.SREG_WRITE });
   t[0xeb] = f('jmp Jb', { cf: Cf.JMP });
   t[0xec] = f('in AL,DX', IO);
   t[0xed] = f('in eAX,DX', IO);

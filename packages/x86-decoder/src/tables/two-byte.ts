@@ -13,6 +13,7 @@ import { CC_READS, JCC_NAMES } from './one-byte.js';
 const R = MemAcc.READ;
 const W = MemAcc.WRITE;
 const N = MemAcc.NONE;
+const RW = MemAcc.RW;
 const PRIV: Facts = { priv: Priv.PRIVILEGED };
 const SENS: Facts = { priv: Priv.SENSITIVE, touch: Touch.DESC_TABLE };
 const CC_NAMES = JCC_NAMES.map((n) => n.slice(1));
@@ -43,7 +44,8 @@ export function twoByteMap(): Node[] {
       f('invlpg Mb', { ...PRIV, touch: Touch.TLB, mem: N, isa: 'i486' }),
     ]),
     group([
-      rmsel([INVALID, sys('vmcall', 'vmx'), sys('vmlaunch', 'vmx'), sys('vmresume', 'vmx'), sys('vmxoff', 'vmx')]),
+      rmsel([INVALID, sys('vmcall', 'vmx'), sys('vmlaunch', 'vmx'), sys('vmresume', 'vmx'), sys('vmxoff', 'vmx'),
+        INVALID, sys('wrmsrns', 'other', PRIV)]),
       rmsel([sys('monitor', 'other'), sys('mwait', 'other'), sys('clac', 'other'), sys('stac', 'other'),
         INVALID, INVALID, INVALID, sys('encls', 'other')]),
       rmsel([sys('xgetbv', 'xsave'), sys('xsetbv', 'xsave'), INVALID, INVALID, sys('vmfunc', 'vmx'),
@@ -64,7 +66,45 @@ export function twoByteMap(): Node[] {
   t[0x08] = f('invd', { ...PRIV, touch: Touch.CACHE, isa: 'i486' });
   t[0x09] = f('wbinvd', { ...PRIV, touch: Touch.CACHE, isa: 'i486' });
   t[0x0b] = f('ud2', { cf: Cf.UD, isa: 'p6' });
-  t[0x0d] = mod(group([f('prefetch Mb', other('3dnow', { mem: N })), f('prefetchw Mb', other('3dnow', { mem: N }))]), INVALID);
+  {
+    const pf = (): Node => f('prefetch Mb', other('3dnow', { mem: N }));
+    t[0x0d] = mod(
+      group([pf(), f('prefetchw Mb', other('3dnow', { mem: N })), f('prefetchwt1 Mb', other('other', { mem: N })), pf(), pf(), pf(), pf(), pf()]),
+      INVALID,
+    );
+  }
+  // 0F AE (group 15): FXSAVE/FXRSTOR, MXCSR, XSAVE family, cache-line flushes and fences.
+  // The memory forms ignore 66/F2/F3 unless a later extension took the slot.
+  {
+    const ig = { pfxIgnored: true };
+    const mem4 = (x: Facts = {}): Node[] => [
+      f('fxsave Mfx', other('fxsr', { mem: W, touch: Touch.FPU | Touch.SIMD, ...x })),
+      f('fxrstor Mfx', other('fxsr', { mem: R, touch: Touch.FPU | Touch.SIMD, ...x })),
+      f('ldmxcsr Md', other('sse', { mem: R, touch: Touch.SIMD, ...x })),
+      f('stmxcsr Md', other('sse', { mem: W, touch: Touch.SIMD, ...x })),
+    ];
+    const fence = (mn: string, isa: string, x: Facts = {}): Node => f(mn, other(isa, { modrm: true, ...x }));
+    const only0 = (n: Node): Node => rmsel([n]);
+    const reg = (mn: string): Node => f(`${mn} Rd`, other('other'));
+    t[0xae] = pfx(
+      mod(
+        group([...mem4(), f('xsave M', other('xsave', { mem: W })), f('xrstor M', other('xsave', { mem: R })),
+          f('xsaveopt M', other('xsave', { mem: W })), f('clflush Mb', other('clflush', { mem: N }))]),
+        group([INVALID, INVALID, INVALID, INVALID, INVALID, fence('lfence', 'sse2'), only0(fence('mfence', 'sse2')),
+          only0(fence('sfence', 'sse'))]),
+      ),
+      mod(
+        group([...mem4(ig), INVALID, INVALID, f('clwb Mb', other('other', { mem: N })), f('clflushopt Mb', other('other', { mem: N }))]),
+        group([INVALID, INVALID, INVALID, INVALID, INVALID, INVALID, reg('tpause'), only0(fence('sfence', 'sse', ig))]),
+      ),
+      mod(
+        group([...mem4(ig), f('ptwrite Ed', other('other', { mem: R })), INVALID, f('clrssbsy Mq', other('cet', { mem: RW })), INVALID]),
+        group([reg('rdfsbase'), reg('rdgsbase'), reg('wrfsbase'), reg('wrgsbase'), f('ptwrite Ed', other('other', { mem: R })),
+          reg('incsspd'), reg('umonitor'), only0(fence('sfence', 'sse', ig))]),
+      ),
+      mod(group(mem4(ig)), group([INVALID, INVALID, INVALID, INVALID, INVALID, INVALID, reg('umwait'), only0(fence('sfence', 'sse', ig))])),
+    );
+  }
   t[0x0e] = f('femms', other('3dnow'));
   t[0x18] = mod(
     group([
@@ -75,15 +115,33 @@ export function twoByteMap(): Node[] {
     ]),
     f('nop Ev', other('p6', { mem: N })),
   );
-  for (const op of [0x19, 0x1c, 0x1d, 0x1f]) t[op] = f('nop Ev', other('p6', { mem: N }));
-  t[0x1e] = pfx(
-    f('nop Ev', other('p6', { mem: N })),
-    f('nop Ev', other('p6', { mem: N })),
-    mod(f('nop Ev', other('p6', { mem: N })), rmsel([f('nop Ev', other('p6', { mem: N })), f('nop Ev', other('p6', { mem: N })),
-      f('nop Ev', other('p6', { mem: N })), f('nop Ev', other('p6', { mem: N })), f('nop Ev', other('p6', { mem: N })),
-      f('nop Ev', other('p6', { mem: N })), f('nop Ev', other('p6', { mem: N })), f('nop Ev', other('p6', { mem: N }))])),
-    f('nop Ev', other('p6', { mem: N })),
+  // 0F 19-1F: hint NOPs (Ev read by nobody), with MPX, CET and CLDEMOTE carved out of them.
+  // A REP prefix on a hint NOP is ignored (objdump prints it: "repz nop eax").
+  const hint = (): Node => f('nop Ev', other('p6', { mem: N }));
+  const hintRep = (): Node => f('nop Ev', other('p6', { mem: N, pfxIgnored: true }));
+  for (const op of [0x19, 0x1d, 0x1f]) t[op] = hint();
+  t[0x1c] = pfx(mod(group([f('cldemote Mb', other('other', { mem: N })), hint(), hint(), hint(), hint(), hint(), hint(), hint()]), hint()), hint(), hintRep(), hintRep());
+  const MPX = (x: Facts = {}): Facts => other('mpx', { mem: R, ...x });
+  t[0x1a] = pfx(
+    mod(f('bndldx BR,M', MPX()), hint()),
+    f('bndmov BR,BM', MPX()),
+    f('bndcl BR,EdM0', MPX()),
+    f('bndcu BR,EdM0', MPX()),
   );
+  t[0x1b] = pfx(
+    mod(f('bndstx M,BR', MPX({ mem: W })), hint()),
+    f('bndmov BM,BR', MPX({ mem: W })),
+    mod(f('bndmk BR,M', MPX({ mem: N })), hintRep()),
+    f('bndcn BR,EdM0', MPX()),
+  );
+  const hints8 = (): Node[] => [hintRep(), hintRep(), hintRep(), hintRep(), hintRep(), hintRep(), hintRep(), hintRep()];
+  const endbr = hints8();
+  endbr[2] = f('endbr64', other('cet'));
+  endbr[3] = f('endbr32', other('cet'));
+  const f3reg = hints8();
+  f3reg[1] = f('rdsspd Rd', other('cet'));
+  f3reg[7] = rmsel(endbr);
+  t[0x1e] = pfx(hint(), hint(), mod(hintRep(), group(f3reg)), hintRep());
   const CR = { ...PRIV, touch: Touch.CR, noOsz: true, w: OSZAPC, u: OSZAPC };
   const DR = { ...PRIV, touch: Touch.DR, noOsz: true, w: OSZAPC, u: OSZAPC };
   t[0x20] = f('mov Rd,Cd', CR);

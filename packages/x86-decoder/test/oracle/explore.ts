@@ -7,7 +7,10 @@ const count = Number(process.argv[3] ?? 20000);
 const seed = Number(process.argv[4] ?? 1);
 const r = runRandom(bits, count, seed);
 const groups = new Map<string, string[]>();
+// VEX/EVEX/XOP and SIMD register text are filtered out with a 5th argument "nosimd".
+const simd = /\b(x|y|z)?mm\d|\bk\d|^\(bad\)|^v|^[a-z ]*\bv\w/;
 for (const m of r.unexplained) {
+  if (process.argv[5] === 'nosimd' && (simd.test(m.theirs) || /^(c4|c5|62|8f)/.test(m.bytes))) continue;
   const key = `${m.kind} ${m.bytes.slice(0, 4)}`;
   const g = groups.get(key) ?? [];
   g.push(`${m.bytes.padEnd(32)} ours(${m.oursLength}) ${m.ours} | objdump(${m.theirsLength}) ${m.theirs}`);

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const OBJDUMP = process.env['VMM86_OBJDUMP'] ?? 'i686-linux-gnu-objdump';
+export const OBJDUMP: string = process.env['VMM86_OBJDUMP'] ?? 'i686-linux-gnu-objdump';
 
 export interface OracleLine {
   offset: number;

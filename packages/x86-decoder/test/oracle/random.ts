@@ -57,7 +57,7 @@ export function fillCase(buf: Uint8Array, at: number, next: () => number, bits: 
   }
   if (bits === 32) {
     buf[p++] = [0xc4, 0xc5, 0x62, 0x8f][next() & 3] as number;
-    buf[p] |= 0xc0;
+    buf[p] = (buf[p] as number) | 0xc0;
   }
 }
 
@@ -119,7 +119,7 @@ export function compareOne(
   at: number,
   o: { length: number; text: string },
   insn: Instruction,
-  ip = at,
+  ip: number = at,
 ): void {
   if (objdumpFailed(o.text)) return;
   res.decoded++;
