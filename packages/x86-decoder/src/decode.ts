@@ -18,6 +18,7 @@ import {
 } from './operands.js';
 import { Reg, Seg } from './registers.js';
 import { MAPS, VEX_MAPS } from './tables/index.js';
+import { fixExtended } from './vex.js';
 
 /** Decoder options. */
 export const DecodeFlags = {
@@ -398,6 +399,7 @@ export function decodeInto(
   }
   if (aszIdx >= 0 && aszUsed) out.usedPrefixes |= 1 << aszIdx;
 
+  if (out.prefixes & (Pfx.VEX | Pfx.EVEX | Pfx.XOP)) fixExtended(out); // VSIB, EVEX zmm/disp8*N
   out.length = pos - offset;
   if ((prefixes & Pfx.LOCK) !== 0 && (!FORM.lock[form] || !hasMem || out.opKind[0] !== OpKind.MEM)) {
     udReason = UdReason.LOCK;

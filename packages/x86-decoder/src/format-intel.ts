@@ -14,6 +14,7 @@ import { FORM } from './decode.js';
 import { FORMS, Cf } from './forms.js';
 import { PTR_NAMES, SPEC_ID } from './operands.js';
 import { Reg, regName, Seg } from './registers.js';
+import { evexDecorate, simdText } from './vex.js';
 
 const SEG_NAMES = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'];
 const SPEC_ST = SPEC_ID['ST'] as number;
@@ -31,6 +32,8 @@ export function formatIntel(insn: Instruction, status: DecodeStatus = insn.statu
   if (!row) return '(bad)';
   let mn = (FORM.byAddr[form] ? insn.adSize : insn.opSize) === 16 ? row.mnem16 : row.mnem32;
   if (FORM.sfx[form] && insn.opSize !== insn.bits) mn += insn.opSize === 16 ? 'w' : 'd';
+  const sx = simdText(insn); // CMPPS/PCLMULQDQ/3DNow!/VPCOM names taken from the immediate
+  if (sx) mn = sx[0];
 
   const words: string[] = [];
   const cf = FORM.cf[form] as number;
@@ -68,10 +71,11 @@ export function formatIntel(insn: Instruction, status: DecodeStatus = insn.statu
   }
   words.push(mn);
   const head = words.join(' ');
-  const n = insn.opCount;
+  const n = sx ? sx[1] : insn.opCount;
   if (n === 0) return head;
   const parts: string[] = [];
   for (let i = 0; i < n; i++) parts.push(operandText(insn, i));
+  if (insn.prefixes & Pfx.EVEX) evexDecorate(insn, parts); // {k}{z}, {1toN}, {sae}
   return head.padEnd(6, ' ') + ' ' + parts.join(',');
 }
 
