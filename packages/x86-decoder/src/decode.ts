@@ -90,7 +90,17 @@ export function decodeInto(
     if (pos >= maxEnd) return tooLong(out);
     b = code[pos] as number;
     const k = PREFIX_KIND[b] as number;
-    if (k === 0) break;
+    if (k === 0) {
+      // FWAIT folding (a disassembly option): objdump treats 9B before an x87 opcode as a
+      // prefix of it and names the waiting twin (FNSTCW -> FSTCW). The CPU core leaves the
+      // option off: to the hardware 9B is an instruction of its own.
+      if (b === 0x9b && (flags & DecodeFlags.FOLD_FWAIT) !== 0 && x87Follows(code, pos + 1, end)) {
+        prefixes |= Pfx.FWAIT;
+        pos++;
+        continue;
+      }
+      break;
+    }
     const i = out.prefixCount;
     out.prefixBytes[i] = b;
     out.prefixCount = i + 1;
@@ -116,22 +126,6 @@ export function decodeInto(
   }
   if (rep === 0xf3) prefixes |= Pfx.REP;
   else if (rep === 0xf2) prefixes |= Pfx.REPNE;
-
-  // FWAIT folding (disassembly option): 9B followed by a no-wait x87 control form.
-  if (b === 0x9b && (flags & DecodeFlags.FOLD_FWAIT) !== 0 && out.prefixCount === 0) {
-    const st = decodeInto(out, code, pos + 1, end, bits, ip, 0);
-    const twin = st === DecodeStatus.Ok ? (FORM.waitForm[out.form] as number) : 0;
-    if (twin !== 0 && out.prefixCount === 0) {
-      out.form = twin;
-      out.length += 1;
-      out.prefixes |= Pfx.FWAIT;
-      if (out.opKind[0] === OpKind.REL) out.target = (out.target + 1) >>> 0;
-      return DecodeStatus.Ok;
-    }
-    // Not foldable: decode 9B on its own.
-    out.reset();
-    out.bits = bits;
-  }
 
   // Opcode map selection.
   let map = 0;
@@ -197,7 +191,17 @@ export function decodeInto(
         mandatory = 1;
         node = node.kids[1] as Node;
       } else if (child.kind === NK.FORM && child.form === (node.kids[0] as Node).form && mandatory !== 0) {
-        // The form ignores this prefix (F2 90 is NOP): the prefix stays unused.
+        // The form ignores this prefix (F2 90 is NOP): the prefix stays unused, but a 66
+        // beside an ignored F2/F3 may still select its own form (F2 66 90 is XCHG AX,AX).
+        const k1 = node.kids[1] as Node;
+        if (mandatory >= 2 && oszIdx >= 0 && k1.kind !== NK.INVALID && k1.form !== child.form) {
+          mandatory = 1;
+          node = k1;
+          oszBeforePfx = osz16;
+          mandIdx = oszIdx;
+          osz16 = bits === 16;
+          continue;
+        }
         node = child;
         continue;
       } else {
@@ -210,8 +214,8 @@ export function decodeInto(
           osz16 = bits === 16;
         }
       } else if (mandatory >= 2 && repIdx >= 0) {
+        // 66 keeps its operand-size meaning beside F2/F3 (66 F3 0F BC is TZCNT r16).
         mandIdx = repIdx;
-        if (oszIdx >= 0 && !(out.prefixes & Pfx.VEX)) osz16 = bits === 16;
       }
       continue;
     }
@@ -221,6 +225,10 @@ export function decodeInto(
     }
     if (kind === NK.ASZ) {
       node = node.kids[asz16 ? 0 : 1] as Node;
+      continue;
+    }
+    if (kind === NK.VEXW || kind === NK.VEXL) {
+      node = node.kids[kind === NK.VEXW ? out.vexW : out.vexL] as Node;
       continue;
     }
     if (modrm < 0) {
@@ -233,11 +241,18 @@ export function decodeInto(
     else node = node.kids[modrm & 7] as Node; // NK.RM
   }
 
-  const form = node.form;
+  let form = node.form;
+  if ((prefixes & Pfx.FWAIT) !== 0 && FORM.waitForm[form]) form = FORM.waitForm[form] as number;
   out.form = form;
+  let oszQuirk = false;
   if (mandIdx >= 0) {
-    if (FORM.pfxIgnored[form]) osz16 = oszBeforePfx;
-    else out.usedPrefixes |= 1 << mandIdx;
+    if (FORM.pfxIgnored[form]) {
+      osz16 = oszBeforePfx;
+      // objdump prints a 66 beside an ignored F2/F3 as data16 although it sizes the operand.
+      oszQuirk = mandIdx === repIdx && modrm < 0xc0;
+    } else {
+      out.usedPrefixes |= 1 << mandIdx;
+    }
   }
   if (FORM.noOsz[form]) osz16 = false;
   const opSize = osz16 ? 16 : 32;
@@ -269,14 +284,14 @@ export function decodeInto(
     if (modrm >= 0xc0 || only === 2) {
       if (only === 1) udReason = UdReason.REGISTER_OPERAND;
       out.opKind[i] = OpKind.REG;
-      out.opReg[i] = regOf(SPEC_RC[spec] as number, modrm & 7, opSize, out.vexL);
+      out.opReg[i] = regOf(SPEC_RC[spec] as number, modrm & 7, opSize, out.vexL, asz16);
       continue;
     }
     hasMem = true;
     pos = decodeModrmMemory(out, code, pos, end, maxEnd, modrm, asz16);
     if (pos < 0) return pos === -1 ? truncated(out, end - offset) : tooLong(out);
-    // objdump leaves 67 "unused" on a displacement-only address (it prints addr16/addr32).
-    aszUsed = out.memBase !== Reg.NONE || out.memIndex !== Reg.NONE || out.sib >= 0;
+    // objdump leaves 67 "unused" on a 32-bit displacement-only address (it prints addr32).
+    aszUsed = asz16 || out.memBase !== Reg.NONE || out.memIndex !== Reg.NONE || out.sib >= 0;
     out.opKind[i] = OpKind.MEM;
     setMemSize(out, i, spec, opSize);
   }
@@ -290,19 +305,19 @@ export function decodeInto(
         break;
       case Loc.REG:
         out.opKind[i] = OpKind.REG;
-        out.opReg[i] = regOf(SPEC_RC[spec] as number, (modrm >> 3) & 7, opSize, out.vexL);
+        out.opReg[i] = regOf(SPEC_RC[spec] as number, (modrm >> 3) & 7, opSize, out.vexL, asz16);
         break;
       case Loc.OPREG:
         out.opKind[i] = OpKind.REG;
-        out.opReg[i] = regOf(SPEC_RC[spec] as number, b & 7, opSize, out.vexL);
+        out.opReg[i] = regOf(SPEC_RC[spec] as number, b & 7, opSize, out.vexL, asz16);
         break;
       case Loc.FIXED:
         out.opKind[i] = OpKind.REG;
-        out.opReg[i] = regOf(SPEC_RC[spec] as number, SPEC_N[spec] as number, opSize, out.vexL);
+        out.opReg[i] = regOf(SPEC_RC[spec] as number, SPEC_N[spec] as number, opSize, out.vexL, asz16);
         break;
       case Loc.VVVV:
         out.opKind[i] = OpKind.REG;
-        out.opReg[i] = regOf(SPEC_RC[spec] as number, out.vexV & 7, opSize, out.vexL);
+        out.opReg[i] = regOf(SPEC_RC[spec] as number, out.vexV & 7, opSize, out.vexL, asz16);
         break;
       case Loc.IMM:
       case Loc.IS4: {
@@ -318,7 +333,7 @@ export function decodeInto(
         }
         if (loc === Loc.IS4) {
           out.opKind[i] = OpKind.REG;
-          out.opReg[i] = regOf(SPEC_RC[spec] as number, (v >> 4) & 7, opSize, out.vexL);
+          out.opReg[i] = regOf(SPEC_RC[spec] as number, (v >> 4) & 7, opSize, out.vexL, asz16);
           out.imm2 = v;
         } else if (i > 0 && out.opKind[i - 1] === OpKind.IMM) {
           out.imm2 = v; // ENTER's second immediate
@@ -344,6 +359,7 @@ export function decodeInto(
         disp = size === 1 ? (disp << 24) >> 24 : size === 2 ? (disp << 16) >> 16 : disp | 0;
         out.imm = disp >>> 0;
         out.opKind[i] = OpKind.REL;
+        out.opBytes[i] = size;
         const next = ip + (pos - offset);
         out.target = opSize === 16 ? (next + disp) & 0xffff : (next + disp) >>> 0;
         break;
@@ -394,7 +410,7 @@ export function decodeInto(
   if (segIdx >= 0 && hasMem) out.usedPrefixes |= 1 << segIdx;
   // oszUsed 2: only a register operand's width depends on the operand size (MOV r/m16, Sreg).
   const oszUsed = FORM.oszUsed[form] as number;
-  if (oszIdx >= 0 && (FORM.sfx[form] || oszUsed === 1 || (oszUsed === 2 && modrm >= 0xc0))) {
+  if (oszIdx >= 0 && !oszQuirk && (FORM.sfx[form] || oszUsed === 1 || (oszUsed === 2 && modrm >= 0xc0))) {
     out.usedPrefixes |= 1 << oszIdx;
   }
   if (aszIdx >= 0 && aszUsed) out.usedPrefixes |= 1 << aszIdx;
@@ -418,6 +434,17 @@ export function decodeInto(
   return DecodeStatus.Ok;
 }
 
+/** True when the bytes from `pos` are prefixes or FWAITs followed by an x87 escape (D8-DF). */
+function x87Follows(code: Uint8Array, pos: number, end: number): boolean {
+  while (pos < end) {
+    const b = code[pos] as number;
+    if (b >= 0xd8 && b <= 0xdf) return true;
+    if (b !== 0x9b && PREFIX_KIND[b] === 0) return false;
+    pos++;
+  }
+  return false;
+}
+
 function readLE(code: Uint8Array, pos: number, size: number): number {
   if (size === 1) return code[pos] as number;
   if (size === 2) return (code[pos] as number) | ((code[pos + 1] as number) << 8);
@@ -431,8 +458,10 @@ function readLE(code: Uint8Array, pos: number, size: number): number {
 }
 
 /** Register id for a class and 3-bit number. */
-function regOf(rc: number, num: number, opSize: number, vexL: number): number {
+function regOf(rc: number, num: number, opSize: number, vexL: number, asz16: boolean): number {
   switch (rc) {
+    case RC.GPRA:
+      return (asz16 ? Reg.AX : Reg.EAX) + num;
     case RC.GPRV:
       return (opSize === 16 ? Reg.AX : Reg.EAX) + num;
     case RC.XMMV:

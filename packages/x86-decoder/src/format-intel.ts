@@ -11,7 +11,7 @@
 
 import { DecodeStatus, Instruction, OpKind, Pfx } from './instruction.js';
 import { FORM } from './decode.js';
-import { FORMS, Cf } from './forms.js';
+import { FORMS, Cf, Touch } from './forms.js';
 import { PTR_NAMES, SPEC_ID } from './operands.js';
 import { Reg, regName, Seg } from './registers.js';
 import { evexDecorate, simdText } from './vex.js';
@@ -48,12 +48,16 @@ export function formatIntel(insn: Instruction, status: DecodeStatus = insn.statu
   const hleClass = FORM.hle[form] as number;
   const memDst = insn.opKind[0] === OpKind.MEM;
   const hle = memDst && ((hleClass === 1 && (insn.prefixes & Pfx.LOCK) !== 0) || hleClass === 2);
-  const xrelease = hle || (memDst && hleClass === 3);
-  const notrack = (cf === Cf.JMP_INDIRECT || cf === Cf.CALL_INDIRECT) && lastIndexOf(insn, (x) => x === 0x3e) >= 0;
+  const xrelease = hle || (memDst && hleClass === 3 && lastF3 > lastF2);
+  // AMD's alternative encoding of CR8-CR15: LOCK MOV CRn (objdump prints crN+8, no lock).
+  const lockedCr = (insn.prefixes & Pfx.LOCK) !== 0 && (FORM.touch[form]! & Touch.CR) !== 0 && insn.opcode >= 0x20 && insn.opcode <= 0x22 && insn.opMap === 1;
+  const notrack = isNotrack(insn);
   for (let i = 0; i < insn.prefixCount; i++) {
     const b = insn.prefixBytes[i] as number;
     const used = (insn.usedPrefixes >> i) & 1;
-    if (b === 0xf0) words.push('lock');
+    if (b === 0xf0) {
+      if (!lockedCr || i !== lastIndexOf(insn, (x) => x === 0xf0)) words.push('lock');
+    }
     else if (b === 0xf3 || b === 0xf2) {
       if (used && !rep) continue; // a mandatory SIMD prefix
       if (b === 0xf3) {
@@ -74,9 +78,17 @@ export function formatIntel(insn: Instruction, status: DecodeStatus = insn.statu
   const n = sx ? sx[1] : insn.opCount;
   if (n === 0) return head;
   const parts: string[] = [];
-  for (let i = 0; i < n; i++) parts.push(operandText(insn, i));
+  for (let i = 0; i < n; i++) {
+    const r = insn.opReg[i] as number;
+    parts.push(lockedCr && insn.opKind[i] === OpKind.REG && r >= Reg.CR0 && r < Reg.CR0 + 8 ? `cr${r - Reg.CR0 + 8}` : operandText(insn, i));
+  }
   if (insn.prefixes & Pfx.EVEX) evexDecorate(insn, parts); // {k}{z}, {1toN}, {sae}
   return head.padEnd(6, ' ') + ' ' + parts.join(',');
+}
+
+function isNotrack(insn: Instruction): boolean {
+  const cf = FORM.cf[insn.form] as number;
+  return (cf === Cf.JMP_INDIRECT || cf === Cf.CALL_INDIRECT) && lastIndexOf(insn, (x) => x === 0x3e) >= 0;
 }
 
 function isSegPrefix(b: number): boolean {
@@ -106,9 +118,12 @@ function operandText(insn: Instruction, i: number): string {
     }
     case OpKind.CONST1:
       return '1';
-    case OpKind.REL:
-      // objdump shows a 16-bit target inside the 64 KiB window of the instruction address.
+    case OpKind.REL: {
+      // objdump does not wrap rel8 targets at all, and shows a 16-bit target of 16-bit code
+      // inside the 64 KiB window of the instruction address.
+      if (insn.opBytes[i] === 1) return hex(insn.ip + insn.length + (insn.imm | 0));
       return hex(insn.bits === 16 && insn.opSize === 16 ? (insn.ip & ~0xffff) | insn.target : insn.target);
+    }
     case OpKind.FAR:
       return `${hex(insn.imm2)}:${hex(insn.imm)}`;
     case OpKind.MEM:
@@ -123,7 +138,8 @@ function memText(insn: Instruction, i: number): string {
   const strDst = insn.mem2Base !== Reg.NONE && isStrDst(insn, i);
   if (strDst) return `es:[${regName(insn.mem2Base)}]`;
   const seg = insn.memSeg;
-  const hasOverride = insn.segOverride !== Seg.NONE;
+  // With NOTRACK objdump reads 3E as the CET hint, not as a segment, and prints none.
+  const hasOverride = insn.segOverride !== Seg.NONE && !isNotrack(insn);
   const base = insn.memBase;
   const index = insn.memIndex;
   const sib = insn.sib;

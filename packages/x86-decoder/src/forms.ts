@@ -76,6 +76,7 @@ export const ISA_NAMES: readonly string[] = [
   'sse4.1', 'sse4.2', 'aes', 'pclmul', 'sha', 'test-reg', '3dnow', 'avx', 'avx2', 'fma',
   'avx512', 'xop', 'bmi', 'other', 'cmov', 'fxsr', 'sep', 'cx8', 'rdpmc', 'clflush', 'popcnt',
   'movbe', 'x86-64', 'cet', 'vmx', 'smx', 'xsave', 'rdrand', 'amd', 'mpx',
+  'f16c', 'gfni', 'sse4a',
 ];
 export const Isa: Readonly<Record<string, number>> = Object.fromEntries(
   ISA_NAMES.map((n, i) => [n, i]),
@@ -121,6 +122,8 @@ export interface Facts {
 
 export const NK = {
   FORM: 0, GROUP: 1, MOD: 2, RM: 3, PFX: 4, OSZ: 5, INVALID: 6, ASZ: 7,
+  /** VEX/EVEX/XOP.W selects one of two children; VEX.L / EVEX.L'L one of four. */
+  VEXW: 8, VEXL: 9,
 } as const;
 
 export class Node {

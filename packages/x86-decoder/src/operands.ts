@@ -42,6 +42,8 @@ export const RC = {
   GPR8: 0, GPR16: 1, GPR32: 2, SEG: 3, CR: 4, DR: 5, TR: 6, ST: 7, MM: 8, XMM: 9,
   YMM: 10, K: 11, ZMM: 12, BND: 13, NONE: 255,
   GPRV: 100,
+  /** 16 or 32 bits by address size (UMONITOR, MOVDIR64B). */
+  GPRA: 102,
   /** XMM when VEX.L = 0, YMM when VEX.L = 1; memory sizes m16/m32 then mean L = 0 / L = 1. */
   XMMV: 101,
   /** Always an XMM register, but the memory size follows VEX.L (m16 when L = 0, m32 when L = 1). */
@@ -172,6 +174,11 @@ export const SPECS: Readonly<Record<string, SpecDef>> = {
   Ww: rm(RC.XMM, 2, 2, Ptr.WORD, Ptr.WORD),
   Wb: rm(RC.XMM, 1, 1, Ptr.BYTE, Ptr.BYTE),
   Ux: rm(RC.XMM, 0, 0, Ptr.NONE, Ptr.NONE, 2),
+  // general register sized by the address size
+  // general register by operand size, register only (RDFSBASE...)
+  Rz: rm(RC.GPRV, 0, 0, Ptr.NONE, Ptr.NONE, 2),
+  Ra: rm(RC.GPRA, 0, 0, Ptr.NONE, Ptr.NONE, 2),
+  Ga: reg(RC.GPRA),
   // MPX bound registers; their memory operands print without a size keyword
   BR: reg(RC.BND),
   BM: rm(RC.BND, 8, 8, Ptr.NONE, Ptr.NONE),
@@ -183,6 +190,8 @@ export const SPECS: Readonly<Record<string, SpecDef>> = {
   EdMb: rm(RC.GPR32, 1, 1, Ptr.BYTE, Ptr.BYTE), // PINSRB/PEXTRB: r32 or m8
   Mo: mem(16, Ptr.OWORD), // INVEPT/INVVPID/INVPCID descriptor
   Mz: mem(64, Ptr.NONE), // MOVDIR64B/ENQCMD 64-byte destination
+  Mdn: mem(4, Ptr.NONE), // WRSSD: a dword objdump prints without a keyword
+  Mxn: mem(16, Ptr.NONE), // LDDQU/INVPCID: 16 bytes objdump prints without a keyword
   XMM0: fixed(RC.XMM, 0), // implicit third operand of BLENDVPS/PBLENDVB/SHA256RNDS2
   Nd: rm(RC.MM, 0, 0, Ptr.NONE, Ptr.NONE, 2),
   // VEX: XMM or YMM by VEX.L

@@ -6,7 +6,7 @@
 // (0F, D8-DF) are handled by the decoder itself and are INVALID here.
 
 import {
-  Cf, FL, Imp, MemAcc, OSZAP, OSZAPC, OSZPC, Priv, SZAPC, SZAP, Touch, INVALID, f, group, pfx, type Facts, type Node,
+  Cf, FL, Imp, MemAcc, OSZAP, OSZAPC, OSZPC, Priv, SZAPC, SZAP, Touch, INVALID, f, group, mod, pfx, rmsel, type Facts, type Node,
 } from '../forms.js';
 
 export const JCC_NAMES: readonly string[] = [
@@ -160,7 +160,8 @@ export function oneByteMap(x87: readonly Node[]): Node[] {
   t[0x8d] = f('lea Gv,M', { mem: N });
   t[0x8e] = f('mov Sw,EvMw', { mem: R, touch: Touch.SREG_WRITE, priv: Priv.SENSITIVE });
   t[0x8f] = group([f('pop Ev', { ...STACK_POP, mem: W })]);
-  t[0x90] = pfx(f('nop'), f('xchg Zv,eAX'), f('pause'), f('nop'));
+  // 66 90 keeps its operand-size meaning (xchg ax,ax), so the 66 form is pfxIgnored.
+  t[0x90] = pfx(f('nop'), f('xchg Zv,eAX', { pfxIgnored: true }), f('pause'), f('nop'));
   for (let r = 1; r < 8; r++) t[0x90 + r] = f('xchg Zv,eAX');
   t[0x98] = f('cbw|cwde', { imp: Imp.RAX });
   t[0x99] = f('cwd|cdq', { imp: Imp.RAX | Imp.RDX });
@@ -199,8 +200,10 @@ export function oneByteMap(x87: readonly Node[]): Node[] {
   t[0xc3] = f('ret', { cf: Cf.RET, sfx: true, ...STACK_POP });
   t[0xc4] = f('les Gv,Mp', { mem: R, touch: Touch.SREG_WRITE });
   t[0xc5] = f('lds Gv,Mp', { mem: R, touch: Touch.SREG_WRITE });
-  t[0xc6] = group([f('mov Eb,Ib', { mem: W, hle: 3 })]);
-  t[0xc7] = group([f('mov Ev,Iz', { mem: W, hle: 3 })]);
+  // RTM's XABORT/XBEGIN live at C6 F8 / C7 F8 exactly.
+  const rtm = (n: Node): Node => mod(INVALID, rmsel([n]));
+  t[0xc6] = group([f('mov Eb,Ib', { mem: W, hle: 3 }), INVALID, INVALID, INVALID, INVALID, INVALID, INVALID, rtm(f('xabort Ib', { isa: 'other' }))]);
+  t[0xc7] = group([f('mov Ev,Iz', { mem: W, hle: 3 }), INVALID, INVALID, INVALID, INVALID, INVALID, INVALID, rtm(f('xbegin Jz', { isa: 'other', cf: Cf.JCC, sfx: true }))]);
   t[0xc8] = f('enter Iw,Ib', { ...STACK_PUSH, sfx: true, imp: Imp.PUSH | Imp.RBP });
   t[0xc9] = f('leave', { ...STACK_POP, sfx: true, imp: Imp.POP | Imp.RBP });
   t[0xca] = f('retf Iw', { cf: Cf.RET_FAR, sfx: true, ...STACK_POP, touch: Touch.SREG_WRITE });

@@ -39,13 +39,13 @@ export function twoByteMap(): Node[] {
       f('lgdtw|lgdtd Ms', { ...PRIV, mem: R, touch: Touch.DESC_TABLE }),
       f('lidtw|lidtd Ms', { ...PRIV, mem: R, touch: Touch.DESC_TABLE }),
       f('smsw EvMw', { priv: Priv.SENSITIVE, touch: Touch.CR, mem: W }),
-      INVALID,
+      pfx(INVALID, INVALID, f('rstorssp Mq', other('cet', { mem: RW }))),
       f('lmsw Ew', { ...PRIV, touch: Touch.CR, mem: R }),
       f('invlpg Mb', { ...PRIV, touch: Touch.TLB, mem: N, isa: 'i486' }),
     ]),
     group([
-      rmsel([INVALID, sys('vmcall', 'vmx'), sys('vmlaunch', 'vmx'), sys('vmresume', 'vmx'), sys('vmxoff', 'vmx'),
-        INVALID, sys('wrmsrns', 'other', PRIV)]),
+      rmsel([sys('enclv', 'other'), sys('vmcall', 'vmx'), sys('vmlaunch', 'vmx'), sys('vmresume', 'vmx'), sys('vmxoff', 'vmx'),
+        sys('pconfig', 'other'), sys('wrmsrns', 'other', PRIV)]),
       rmsel([sys('monitor', 'other'), sys('mwait', 'other'), sys('clac', 'other'), sys('stac', 'other'),
         INVALID, INVALID, INVALID, sys('encls', 'other')]),
       rmsel([sys('xgetbv', 'xsave'), sys('xsetbv', 'xsave'), INVALID, INVALID, sys('vmfunc', 'vmx'),
@@ -64,7 +64,10 @@ export function twoByteMap(): Node[] {
   t[0x06] = f('clts', { ...PRIV, touch: Touch.CR });
   t[0x07] = f('sysret', other('amd', { cf: Cf.SYSCALL }));
   t[0x08] = f('invd', { ...PRIV, touch: Touch.CACHE, isa: 'i486' });
-  t[0x09] = f('wbinvd', { ...PRIV, touch: Touch.CACHE, isa: 'i486' });
+  {
+    const wbinvd = (): Node => f('wbinvd', { ...PRIV, touch: Touch.CACHE, isa: 'i486' });
+    t[0x09] = pfx(wbinvd(), wbinvd(), f('wbnoinvd', { ...PRIV, touch: Touch.CACHE, isa: 'other' }), wbinvd());
+  }
   t[0x0b] = f('ud2', { cf: Cf.UD, isa: 'p6' });
   {
     const pf = (): Node => f('prefetch Mb', other('3dnow', { mem: N }));
@@ -86,6 +89,7 @@ export function twoByteMap(): Node[] {
     const fence = (mn: string, isa: string, x: Facts = {}): Node => f(mn, other(isa, { modrm: true, ...x }));
     const only0 = (n: Node): Node => rmsel([n]);
     const reg = (mn: string): Node => f(`${mn} Rd`, other('other'));
+    const regv = (mn: string): Node => f(`${mn} Rz`, other('other'));
     t[0xae] = pfx(
       mod(
         group([...mem4(), f('xsave M', other('xsave', { mem: W })), f('xrstor M', other('xsave', { mem: R })),
@@ -99,8 +103,8 @@ export function twoByteMap(): Node[] {
       ),
       mod(
         group([...mem4(ig), f('ptwrite Ed', other('other', { mem: R })), INVALID, f('clrssbsy Mq', other('cet', { mem: RW })), INVALID]),
-        group([reg('rdfsbase'), reg('rdgsbase'), reg('wrfsbase'), reg('wrgsbase'), f('ptwrite Ed', other('other', { mem: R })),
-          reg('incsspd'), reg('umonitor'), only0(fence('sfence', 'sse', ig))]),
+        group([regv('rdfsbase'), regv('rdgsbase'), regv('wrfsbase'), regv('wrgsbase'), f('ptwrite Ed', other('other', { mem: R })),
+          reg('incsspd'), f('umonitor Ra', other('other')), only0(fence('sfence', 'sse', ig))]),
       ),
       mod(group(mem4(ig)), group([INVALID, INVALID, INVALID, INVALID, INVALID, INVALID, reg('umwait'), only0(fence('sfence', 'sse', ig))])),
     );
@@ -120,7 +124,7 @@ export function twoByteMap(): Node[] {
   const hint = (): Node => f('nop Ev', other('p6', { mem: N }));
   const hintRep = (): Node => f('nop Ev', other('p6', { mem: N, pfxIgnored: true }));
   for (const op of [0x19, 0x1d, 0x1f]) t[op] = hint();
-  t[0x1c] = pfx(mod(group([f('cldemote Mb', other('other', { mem: N })), hint(), hint(), hint(), hint(), hint(), hint(), hint()]), hint()), hint(), hintRep(), hintRep());
+  t[0x1c] = pfx(mod(group([f('cldemote Mb', other('other', { mem: N })), hint(), hint(), hint(), hint(), hint(), hint(), hint()]), hint()), hintRep(), hintRep(), hintRep());
   const MPX = (x: Facts = {}): Facts => other('mpx', { mem: R, ...x });
   t[0x1a] = pfx(
     mod(f('bndldx BR,M', MPX()), hint()),
@@ -142,6 +146,13 @@ export function twoByteMap(): Node[] {
   f3reg[1] = f('rdsspd Rd', other('cet'));
   f3reg[7] = rmsel(endbr);
   t[0x1e] = pfx(hint(), hint(), mod(hintRep(), group(f3reg)), hintRep());
+  // VIA PadLock (register forms only; the ModRM.rm bits are ignored). REP is part of the
+  // usual encoding but objdump prints it as a plain prefix.
+  {
+    const via = (mn: string): Node => f(mn, other('other', { modrm: true, imp: Imp.RSI | Imp.RDI | Imp.RCX | Imp.RAX }));
+    t[0xa6] = mod(INVALID, group([via('montmul'), via('xsha1'), via('xsha256')]));
+    t[0xa7] = mod(INVALID, group([via('xstore-rng'), via('xcrypt-ecb'), via('xcrypt-cbc'), via('xcrypt-ctr'), via('xcrypt-cfb'), via('xcrypt-ofb')]));
+  }
   const CR = { ...PRIV, touch: Touch.CR, noOsz: true, w: OSZAPC, u: OSZAPC };
   const DR = { ...PRIV, touch: Touch.DR, noOsz: true, w: OSZAPC, u: OSZAPC };
   t[0x20] = f('mov Rd,Cd', CR);

@@ -38,8 +38,8 @@ export function x87Map(): Node[] {
   t[1] = mod(
     group([
       f('fld Mfs', { ...X, mem: R }), INVALID, f('fst Mfs', { ...X, mem: W }), f('fstp Mfs', { ...X, mem: W }),
-      f('fldenv Menv', { ...X, mem: R }), f('fldcw Mw', { ...X, mem: R }),
-      f('fnstenv Menv', { ...X, mem: W, wait: 'fstenv' }), f('fnstcw Mw', { ...X, mem: W, wait: 'fstcw' }),
+      f('fldenv Menv', { ...X, mem: R, sfx: true }), f('fldcw Mw', { ...X, mem: R }),
+      f('fnstenv Menv', { ...X, mem: W, sfx: true, wait: 'fstenv' }), f('fnstcw Mw', { ...X, mem: W, wait: 'fstcw' }),
     ]),
     regs([
       row('fld STi'), row('fxch STi'),
@@ -92,8 +92,8 @@ export function x87Map(): Node[] {
   t[5] = mod(
     group([
       f('fld Mfd', { ...X, mem: R }), f('fisttp Mqi', { ...X, isa: 'sse3', mem: W }),
-      f('fst Mfd', { ...X, mem: W }), f('fstp Mfd', { ...X, mem: W }), f('frstor Msave', { ...X, mem: R }),
-      INVALID, f('fnsave Msave', { ...X, mem: W, wait: 'fsave' }), f('fnstsw Mw', { ...X, mem: W, wait: 'fstsw' }),
+      f('fst Mfd', { ...X, mem: W }), f('fstp Mfd', { ...X, mem: W }), f('frstor Msave', { ...X, mem: R, sfx: true }),
+      INVALID, f('fnsave Msave', { ...X, mem: W, sfx: true, wait: 'fsave' }), f('fnstsw Mw', { ...X, mem: W, wait: 'fstsw' }),
     ]),
     regs([row('ffree STi'), null, row('fst STi'), row('fstp STi'), row('fucom STi'), row('fucomp STi'), null, null]),
   );
