@@ -82,7 +82,7 @@ export function formatIntel(insn: Instruction, status: DecodeStatus = insn.statu
     const r = insn.opReg[i] as number;
     parts.push(lockedCr && insn.opKind[i] === OpKind.REG && r >= Reg.CR0 && r < Reg.CR0 + 8 ? `cr${r - Reg.CR0 + 8}` : operandText(insn, i));
   }
-  if (insn.prefixes & Pfx.EVEX) evexDecorate(insn, parts); // {k}{z}, {1toN}, {sae}
+  if (insn.prefixes & (Pfx.VEX | Pfx.EVEX | Pfx.XOP)) evexDecorate(insn, parts); // {k}{z}, {1toN}, {sae}
   return head.padEnd(6, ' ') + ' ' + parts.join(',');
 }
 

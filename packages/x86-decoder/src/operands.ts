@@ -47,7 +47,7 @@ export const RC = {
   /** XMM when VEX.L = 0, YMM when VEX.L = 1; memory sizes m16/m32 then mean L = 0 / L = 1. */
   XMMV: 101,
   /** Always an XMM register, but the memory size follows VEX.L (m16 when L = 0, m32 when L = 1). */
-  XMMH: 102,
+  XMMH: 103,
 } as const;
 
 export interface SpecDef {
@@ -199,6 +199,7 @@ export const SPECS: Readonly<Record<string, SpecDef>> = {
   Wy: rm(RC.XMMV, 16, 32, Ptr.XMMWORD, Ptr.YMMWORD),
   Uy: rm(RC.XMMV, 0, 0, Ptr.NONE, Ptr.NONE, 2),
   My: rm(RC.XMMV, 16, 32, Ptr.XMMWORD, Ptr.YMMWORD, 1),
+  Myn: rm(RC.XMMV, 16, 32, Ptr.NONE, Ptr.NONE, 1), // VLDDQU: printed without a keyword
   Hy: d({ loc: Loc.VVVV, rc: RC.XMMV }),
   Hx: d({ loc: Loc.VVVV, rc: RC.XMM }),
   Ly: d({ loc: Loc.IS4, rc: RC.XMMV, n: 1 }),
@@ -212,6 +213,15 @@ export const SPECS: Readonly<Record<string, SpecDef>> = {
   // VSIB memory operands (element size); the index register class is fixed up in vex.ts
   Vsd: mem(4, Ptr.DWORD),
   Vsq: mem(8, Ptr.QWORD),
+  // AVX-512 opmask registers: ModRM.reg, vvvv, ModRM.rm (register or memory of the mask width)
+  KG: reg(RC.K),
+  KH: d({ loc: Loc.VVVV, rc: RC.K }),
+  KU: rm(RC.K, 0, 0, Ptr.NONE, Ptr.NONE, 2),
+  KWb: rm(RC.K, 1, 1, Ptr.BYTE, Ptr.BYTE),
+  KWw: rm(RC.K, 2, 2, Ptr.WORD, Ptr.WORD),
+  KWd: rm(RC.K, 4, 4, Ptr.DWORD, Ptr.DWORD),
+  KWq: rm(RC.K, 8, 8, Ptr.QWORD, Ptr.QWORD),
+  KMb: mem(1, Ptr.BYTE),
   // BMI: general register in VEX.vvvv
   Bd: d({ loc: Loc.VVVV, rc: RC.GPR32 }),
 };

@@ -12,7 +12,7 @@ import { Instruction, OpKind, Pfx } from './instruction.js';
 import { Reg } from './registers.js';
 
 /** How a form's mnemonic depends on its last (immediate) operand. */
-export const TextKind = { CMP8: 1, CMP32: 2, PCLMUL: 3, NOW3D: 4, VPCOM: 5 } as const;
+export const TextKind = { CMP8: 1, CMP32: 2, PCLMUL: 3, NOW3D: 4, VPCOM: 5, PERMIL2: 6 } as const;
 
 /** form id -> [kind, mnemonic prefix, mnemonic suffix]. */
 export const SIMD_TEXT: Map<number, [number, string, string]> = new Map();
@@ -90,7 +90,14 @@ export function setEvexFixer(fn: (out: Instruction) => void): void {
 void OpKind;
 
 /** EVEX operand decorations, installed by tables/evex.ts. */
-export let evexDecorate: (insn: Instruction, parts: string[]) => void = () => {};
+let evexDecorator: (insn: Instruction, parts: string[]) => void = () => {};
 export function setEvexDecorator(fn: (insn: Instruction, parts: string[]) => void): void {
-  evexDecorate = fn;
+  evexDecorator = fn;
+}
+
+/** Operand decorations of extended encodings: EVEX {k}{z}/{1toN}/{sae}, VPERMIL2's fifth operand. */
+export function evexDecorate(insn: Instruction, parts: string[]): void {
+  const k = SIMD_TEXT.get(insn.form);
+  if (k && k[0] === TextKind.PERMIL2) parts.push('0x' + (insn.imm2 & 0xf).toString(16));
+  if (insn.prefixes & Pfx.EVEX) evexDecorator(insn, parts);
 }

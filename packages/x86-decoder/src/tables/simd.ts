@@ -15,6 +15,7 @@ import {
   FL, INVALID, MemAcc, OSZAPC, Touch, f, group, mod, pfx, rmsel, type Facts, type Node,
 } from '../forms.js';
 import { SIMD_TEXT, TextKind } from '../vex.js';
+import { buildVexMaps } from './vex-maps.js';
 
 const R = MemAcc.READ;
 const W = MemAcc.WRITE;
@@ -65,6 +66,11 @@ function mx(name: string, mmxIsa = 'mmx', ops = 'Pq,Qq'): Node {
   return P(`${mmxIsa}:${name} ${ops}`, `${name} Vx,Wx`);
 }
 
+/** A form objdump decodes ignoring an F2/F3 prefix, which it then prints as "repz"/"repnz". */
+function REPX(text: string): Node {
+  return row([text, { rep: 2 }]);
+}
+
 /** Fills the SIMD rows of the 0F map in place. */
 export function addSimd(t: Node[]): void {
   t[0x10] = P('sse:movups Vx,Wx', 'movupd Vx,Wx', 'sse:movss Vx,Wd', 'movsd Vx,Wq');
@@ -78,7 +84,7 @@ export function addSimd(t: Node[]): void {
   t[0x28] = P('sse:movaps Vx,Wx', 'movapd Vx,Wx');
   t[0x29] = P('sse:movaps Wx,Vx!', 'movapd Wx,Vx!');
   t[0x2a] = P('sse:cvtpi2ps Vx,Qq', 'cvtpi2pd Vx,Qq', 'sse:cvtsi2ss Vx,Ed', 'cvtsi2sd Vx,Ed');
-  t[0x2b] = P('sse:movntps Mx,Vx!', 'movntpd Mx,Vx!', 'amd:movntss Md,Vx!', 'amd:movntsd Mq,Vx!');
+  t[0x2b] = P('sse:movntps Mx,Vx!', 'movntpd Mx,Vx!', 'sse4a:movntss Md,Vx!', 'sse4a:movntsd Mq,Vx!');
   t[0x2c] = P('sse:cvttps2pi Pq,Wq', 'cvttpd2pi Pq,Wx', 'sse:cvttss2si Gd,Wd', 'cvttsd2si Gd,Wq');
   t[0x2d] = P('sse:cvtps2pi Pq,Wq', 'cvtpd2pi Pq,Wx', 'sse:cvtss2si Gd,Wd', 'cvtsd2si Gd,Wq');
   t[0x2e] = P(['sse:ucomiss Vx,Wd', CMPF], ['ucomisd Vx,Wq', CMPF]);
@@ -125,8 +131,8 @@ export function addSimd(t: Node[]): void {
   t[0x75] = mx('pcmpeqw');
   t[0x76] = mx('pcmpeqd');
   t[0x77] = P('mmx:emms');
-  t[0x78] = P('vmx:vmread Ed,Gd!', mod(INVALID, group([row('amd:extrq Ux,Ib,Ib')])), undefined, mod(INVALID, row('amd:insertq Vx,Ux,Ib,Ib')));
-  t[0x79] = P('vmx:vmwrite Gd,Ed', mod(INVALID, row('amd:extrq Vx,Ux')), undefined, mod(INVALID, row('amd:insertq Vx,Ux')));
+  t[0x78] = P('vmx:vmread Ed,Gd!', mod(INVALID, row('sse4a:extrq Ux,Ib,Ib')), undefined, mod(INVALID, row('sse4a:insertq Vx,Ux,Ib,Ib')));
+  t[0x79] = P('vmx:vmwrite Gd,Ed', mod(INVALID, row('sse4a:extrq Vx,Ux')), undefined, mod(INVALID, row('sse4a:insertq Vx,Ux')));
   t[0x7c] = P(undefined, 'sse3:haddpd Vx,Wx', undefined, 'sse3:haddps Vx,Wx');
   t[0x7d] = P(undefined, 'sse3:hsubpd Vx,Wx', undefined, 'sse3:hsubps Vx,Wx');
   t[0x7e] = P('mmx:movd Ed,Pq!', 'movd Ed,Vx!', 'movq Vx,Wq');
@@ -161,10 +167,10 @@ export function addSimd(t: Node[]): void {
     t[o] = mx(name, SSE_MMX.has(o) ? 'sse' : SSE2_MMX.has(o) ? 'sse2' : 'mmx');
   }
   t[0xd6] = P(undefined, 'movq Wq,Vx!', 'movq2dq Vx,Nq', 'movdq2q Pq,Ux');
-  t[0xd7] = mod(INVALID, P('sse:pmovmskb Gd,Nq', 'pmovmskb Gd,Ux'));
+  t[0xd7] = mod(INVALID, P('sse:pmovmskb Gd,Nq', 'pmovmskb Gd,Ux', REPX('sse:pmovmskb Gd,Nq'), REPX('sse:pmovmskb Gd,Nq')));
   t[0xe6] = P(undefined, 'cvttpd2dq Vx,Wx', 'cvtdq2pd Vx,Wq', 'cvtpd2dq Vx,Wx');
   t[0xe7] = P('sse:movntq Mq,Pq!', 'movntdq Mx,Vx!');
-  t[0xf0] = P(undefined, undefined, undefined, 'sse3:lddqu Vx,Mx');
+  t[0xf0] = P(undefined, undefined, undefined, 'sse3:lddqu Vx,Mxn');
   t[0xf7] = mod(INVALID, P('sse:maskmovq Pq,Nq', 'maskmovdqu Vx,Ux'));
   // 3DNow!: the operation is named by an immediate-like suffix byte after the operands.
   if (t[0x0f] === INVALID) t[0x0f] = named(row('3dnow:3dnow Pq,Qq,Ib'), TextKind.NOW3D, '', '');
@@ -208,27 +214,36 @@ export function map0F38(): Node[] {
     .forEach((n, i) => s41(0x38 + i, `${n} Vx,Wx`));
   t[0x80] = P(undefined, 'vmx:invept Gd,Mo');
   t[0x81] = P(undefined, 'vmx:invvpid Gd,Mo');
-  t[0x82] = P(undefined, 'other:invpcid Gd,Mo');
+  t[0x82] = P(undefined, 'other:invpcid Gd,Mxn');
   t[0xc8] = P('sha:sha1nexte Vx,Wx');
   t[0xc9] = P('sha:sha1msg1 Vx,Wx');
   t[0xca] = P('sha:sha1msg2 Vx,Wx');
   t[0xcb] = P('sha:sha256rnds2 Vx,Wx,XMM0');
   t[0xcc] = P('sha:sha256msg1 Vx,Wx');
   t[0xcd] = P('sha:sha256msg2 Vx,Wx');
-  t[0xcf] = P(undefined, 'other:gf2p8mulb Vx,Wx');
+  t[0xcf] = P(undefined, 'gfni:gf2p8mulb Vx,Wx');
   t[0xdb] = P(undefined, 'aes:aesimc Vx,Wx');
-  t[0xdc] = P(undefined, 'aes:aesenc Vx,Wx');
-  t[0xdd] = P(undefined, 'aes:aesenclast Vx,Wx');
-  t[0xde] = P(undefined, 'aes:aesdec Vx,Wx');
-  t[0xdf] = P(undefined, 'aes:aesdeclast Vx,Wx');
   const I = { touch: 0 };
   t[0xf0] = P(['movbe:movbe Gv,Mv', I], ['movbe:movbe Gv,Mv', I], undefined, ['sse4.2:crc32 Gd,Eb', I]);
   t[0xf1] = P(['movbe:movbe Mv,Gv!', I], ['movbe:movbe Mv,Gv!', I], undefined, ['sse4.2:crc32 Gd,Ev', I]);
-  t[0xf5] = P(undefined, ['cet:wrussd Md,Gd!', I]);
-  t[0xf6] = P(['cet:wrssd Md,Gd!', I], ['other:adcx Gd,Ed', { touch: 0, r: FL.CF, w: FL.CF }],
+  t[0xf5] = P(undefined, ['cet:wrussd Mdn,Gd!', I]);
+  t[0xf6] = P(['cet:wrssd Mdn,Gd!', I], ['other:adcx Gd,Ed', { touch: 0, r: FL.CF, w: FL.CF }],
     ['other:adox Gd,Ed', { touch: 0, r: FL.OF, w: FL.OF }]);
-  t[0xf8] = mod(P(undefined, ['other:movdir64b Gv,Mz', I], ['other:enqcmds Gv,Mz', { touch: 0, w: OSZAPC }],
-    ['other:enqcmd Gv,Mz', { touch: 0, w: OSZAPC }]), INVALID);
+  // Key Locker (F3 0F 38 D8-DF, FA, FB)
+  const KL: Facts = { touch: Touch.SIMD, w: OSZAPC };
+  t[0xd8] = P(undefined, undefined, mod(group([row(['other:aesencwide128kl M', KL]), row(['other:aesdecwide128kl M', KL]),
+    row(['other:aesencwide256kl M', KL]), row(['other:aesdecwide256kl M', KL])]), INVALID));
+  const kl = (op: number, name: string, p66: string): void => {
+    t[op] = P(undefined, `aes:${p66} Vx,Wx`, mod(row([`other:${name} Vx,M`, KL]), op === 0xdc ? row(['other:loadiwkey Vx,Ux', KL]) : INVALID));
+  };
+  kl(0xdc, 'aesenc128kl', 'aesenc');
+  kl(0xdd, 'aesdec128kl', 'aesenclast');
+  kl(0xde, 'aesenc256kl', 'aesdec');
+  kl(0xdf, 'aesdec256kl', 'aesdeclast');
+  t[0xfa] = P(undefined, undefined, mod(INVALID, row(['other:encodekey128 Gd,Rv', KL])));
+  t[0xfb] = P(undefined, undefined, mod(INVALID, row(['other:encodekey256 Gd,Rv', KL])));
+  t[0xf8] = mod(P(undefined, ['other:movdir64b Ga,Mz', I], ['other:enqcmds Ga,Mz', { touch: 0, w: OSZAPC }],
+    ['other:enqcmd Ga,Mz', { touch: 0, w: OSZAPC }]), INVALID);
   t[0xf9] = mod(P(['other:movdiri Md,Gd!', I]), INVALID);
   t[0xfc] = mod(P(['other:aadd Md,Gd&', I], ['other:aand Md,Gd&', I], ['other:axor Md,Gd&', I], ['other:aor Md,Gd&', I]), INVALID);
   return t;
@@ -264,8 +279,8 @@ export function map0F3A(): Node[] {
   t[0x62] = P(undefined, ['sse4.2:pcmpistrm Vx,Wx,Ib', CMPF]);
   t[0x63] = P(undefined, ['sse4.2:pcmpistri Vx,Wx,Ib', CMPF]);
   t[0xcc] = P('sha:sha1rnds4 Vx,Wx,Ib');
-  t[0xce] = P(undefined, 'other:gf2p8affineqb Vx,Wx,Ib');
-  t[0xcf] = P(undefined, 'other:gf2p8affineinvqb Vx,Wx,Ib');
+  t[0xce] = P(undefined, 'gfni:gf2p8affineqb Vx,Wx,Ib');
+  t[0xcf] = P(undefined, 'gfni:gf2p8affineinvqb Vx,Wx,Ib');
   t[0xdf] = P(undefined, 'aes:aeskeygenassist Vx,Wx,Ib');
   return t;
 }
@@ -275,11 +290,6 @@ export function extendedMaps(): Record<number, Node[]> {
   return { ...buildVexMaps(), ...buildXopMaps(), ...buildEvexMaps() };
 }
 
-// ---- VEX ----------------------------------------------------------------------------------
-
-function buildVexMaps(): Record<number, Node[]> {
-  return {};
-}
 
 function buildXopMaps(): Record<number, Node[]> {
   return {};
