@@ -15,7 +15,7 @@ import {
   FL, INVALID, MemAcc, OSZAPC, Touch, f, group, mod, pfx, rmsel, type Facts, type Node,
 } from '../forms.js';
 import { SIMD_TEXT, TextKind } from '../vex.js';
-import { buildVexMaps } from './vex-maps.js';
+import { buildVexMaps, buildXopMaps } from './vex-maps.js';
 
 const R = MemAcc.READ;
 const W = MemAcc.WRITE;
@@ -291,9 +291,6 @@ export function extendedMaps(): Record<number, Node[]> {
 }
 
 
-function buildXopMaps(): Record<number, Node[]> {
-  return {};
-}
 function buildEvexMaps(): Record<number, Node[]> {
   return {};
 }

@@ -297,3 +297,47 @@ function vex0F3A(): Node[] {
   t[0xf0] = V(undefined, undefined, undefined, vl(['bmi:rorx Gd,Ed,Ib', { touch: 0 }], undefined));
   return t;
 }
+
+// ---- XOP (AMD, 8F escape): opMap 8, 9, 10 ---------------------------------------------
+
+export function buildXopMaps(): Record<number, Node[]> {
+  const m8 = new Array<Node>(256).fill(INVALID);
+  const m9 = new Array<Node>(256).fill(INVALID);
+  const mA = new Array<Node>(256).fill(INVALID);
+  const X = (r: Row): Node => P(r, undefined, undefined, undefined, 'xop');
+  const MACS: Record<number, string> = {
+    0x85: 'vpmacssww', 0x86: 'vpmacsswd', 0x87: 'vpmacssdql', 0x8e: 'vpmacssdd', 0x8f: 'vpmacssdqh',
+    0x95: 'vpmacsww', 0x96: 'vpmacswd', 0x97: 'vpmacsdql', 0x9e: 'vpmacsdd', 0x9f: 'vpmacsdqh',
+    0xa6: 'vpmadcsswd', 0xb6: 'vpmadcswd',
+  };
+  for (const [op, n] of Object.entries(MACS)) m8[Number(op)] = X(`${n} Vx,Hx,Wx,Lx`);
+  m8[0xa2] = X(vw('xop:vpcmov Vy,Hy,Wy,Ly', 'xop:vpcmov Vy,Hy,Ly,Wy'));
+  m8[0xa3] = X(vw('xop:vpperm Vx,Hx,Wx,Lx', 'xop:vpperm Vx,Hx,Lx,Wx'));
+  ['b', 'w', 'd', 'q'].forEach((s, i) => {
+    m8[0xc0 + i] = X(`vprot${s} Vx,Wx,Ib`);
+    m8[0xcc + i] = X(named(row(`xop:vpcom${s} Vx,Hx,Wx,Ib`), TextKind.VPCOM, 'vpcom', s));
+    m8[0xec + i] = X(named(row(`xop:vpcomu${s} Vx,Hx,Wx,Ib`), TextKind.VPCOM, 'vpcom', `u${s}`));
+    m9[0x90 + i] = X(vw(`xop:vprot${s} Vx,Wx,Hx`, `xop:vprot${s} Vx,Hx,Wx`));
+    m9[0x94 + i] = X(vw(`xop:vpshl${s} Vx,Wx,Hx`, `xop:vpshl${s} Vx,Hx,Wx`));
+    m9[0x98 + i] = X(vw(`xop:vpsha${s} Vx,Wx,Hx`, `xop:vpsha${s} Vx,Hx,Wx`));
+  });
+  const T: Facts = { touch: 0, w: OSZAPC };
+  const tbm = (n: string): Row => [`amd:${n} Bd,Ed`, T];
+  m9[0x01] = X(group([undefined, tbm('blcfill'), tbm('blsfill'), tbm('blcs'), tbm('tzmsk'), tbm('blcic'), tbm('blsic'),
+    tbm('t1mskc')].map((r) => row(r))));
+  m9[0x02] = X(group([INVALID, row(tbm('blcmsk')), INVALID, INVALID, INVALID, INVALID, row(tbm('blci'))]));
+  m9[0x12] = X(mod(INVALID, group([row(['amd:llwpcb Rv', { touch: 0 }]), row(['amd:slwpcb Rv', { touch: 0 }])])));
+  m9[0x80] = X('vfrczps Vy,Wy');
+  m9[0x81] = X('vfrczpd Vy,Wy');
+  m9[0x82] = X('vfrczss Vx,Wd');
+  m9[0x83] = X('vfrczsd Vx,Wq');
+  const HADD: Record<number, string> = {
+    0xc1: 'vphaddbw', 0xc2: 'vphaddbd', 0xc3: 'vphaddbq', 0xc6: 'vphaddwd', 0xc7: 'vphaddwq', 0xcb: 'vphadddq',
+    0xd1: 'vphaddubw', 0xd2: 'vphaddubd', 0xd3: 'vphaddubq', 0xd6: 'vphadduwd', 0xd7: 'vphadduwq', 0xdb: 'vphaddudq',
+    0xe1: 'vphsubbw', 0xe2: 'vphsubwd', 0xe3: 'vphsubdq',
+  };
+  for (const [op, n] of Object.entries(HADD)) m9[Number(op)] = X(`${n} Vx,Wx`);
+  mA[0x10] = X(['amd:bextr Gd,Ed,Id', T]);
+  mA[0x12] = X(group([row(['amd:lwpins Bd,Ed,Id', { touch: 0, w: FL.CF }]), row(['amd:lwpval Bd,Ed,Id', { touch: 0 }])]));
+  return { 8: m8, 9: m9, 10: mA };
+}
