@@ -149,10 +149,10 @@ export function decodeInto(
     pos < end &&
     (b === 0x8f
       ? ((code[pos] as number) & 0x1f) >= 8
-      : (b === 0xc4 || b === 0xc5 || b === 0x62) && bits === 32 && ((code[pos] as number) & 0xc0) === 0xc0)
+      : (b === 0xc4 || b === 0xc5 || b === 0x62) && ((code[pos] as number) & 0xc0) === 0xc0)
   ) {
-    // VEX / EVEX: in 32-bit code, LES/LDS/BOUND with a register operand would be #UD, so
-    // ModRM.mod = 3 marks the extended prefix. XOP: POP Ev needs ModRM.reg = 0, so a map
+    // VEX / EVEX: LES/LDS/BOUND with a register operand would be #UD, so ModRM.mod = 3
+    // marks the extended prefix (in 16-bit code too, as objdump and later CPUs read it). XOP: POP Ev needs ModRM.reg = 0, so a map
     // field >= 8 marks it, in any code size.
     const r = decodeExtended(out, code, pos, end, b);
     if (r < 0) return r === -1 ? truncated(out, end - offset) : invalidAt(out, pos + 1 - offset);
@@ -231,14 +231,6 @@ export function decodeInto(
       node = node.kids[kind === NK.VEXW ? out.vexW : out.vexL] as Node;
       continue;
     }
-    if (kind === NK.VEXW || kind === NK.VEXL) {
-      node = node.kids[kind === NK.VEXW ? out.vexW : out.vexL] as Node;
-      continue;
-    }
-    if (kind === NK.VEXW || kind === NK.VEXL) {
-      node = node.kids[kind === NK.VEXW ? out.vexW : out.vexL] as Node;
-      continue;
-    }
     if (modrm < 0) {
       if (pos >= end) return truncated(out, pos - offset);
       if (pos >= maxEnd) return tooLong(out);
@@ -256,8 +248,9 @@ export function decodeInto(
   if (mandIdx >= 0) {
     if (FORM.pfxIgnored[form]) {
       osz16 = oszBeforePfx;
-      // objdump prints a 66 beside an ignored F2/F3 as data16 although it sizes the operand.
-      oszQuirk = mandIdx === repIdx && modrm < 0xc0;
+      // objdump prints a 66 beside an ignored F3 (or after an ignored F2) as data16 although
+      // it sizes the operand.
+      oszQuirk = mandIdx === repIdx && (rep === 0xf3 || oszIdx < repIdx || modrm < 0xc0);
     } else {
       out.usedPrefixes |= 1 << mandIdx;
     }
@@ -299,7 +292,7 @@ export function decodeInto(
     pos = decodeModrmMemory(out, code, pos, end, maxEnd, modrm, asz16);
     if (pos < 0) return pos === -1 ? truncated(out, end - offset) : tooLong(out);
     // objdump leaves 67 "unused" on a 32-bit displacement-only address (it prints addr32).
-    aszUsed = asz16 || out.memBase !== Reg.NONE || out.memIndex !== Reg.NONE || out.sib >= 0;
+    aszUsed = asz16 || out.memBase !== Reg.NONE || out.memIndex !== Reg.NONE;
     out.opKind[i] = OpKind.MEM;
     setMemSize(out, i, spec, opSize);
   }

@@ -50,12 +50,14 @@ export function twoByteMap(): Node[] {
         INVALID, INVALID, INVALID, sys('encls', 'other')]),
       rmsel([sys('xgetbv', 'xsave'), sys('xsetbv', 'xsave'), INVALID, INVALID, sys('vmfunc', 'vmx'),
         sys('xend', 'other'), sys('xtest', 'other'), sys('enclu', 'other')]),
-      rmsel([sys('vmrun', 'amd'), sys('vmmcall', 'amd'), sys('vmload', 'amd'), sys('vmsave', 'amd'),
+      rmsel([sys('vmrun', 'amd'), pfx(sys('vmmcall', 'amd'), INVALID, sys('vmgexit', 'amd')), sys('vmload', 'amd'), sys('vmsave', 'amd'),
         sys('stgi', 'amd'), sys('clgi', 'amd'), sys('skinit', 'amd'), sys('invlpga', 'amd')]),
       rmsel(new Array<Node>(8).fill(f('smsw EvMw', { priv: Priv.SENSITIVE, touch: Touch.CR }))),
       rmsel([sys('serialize', 'other'), INVALID, INVALID, INVALID, INVALID, INVALID, sys('rdpkru', 'other'), sys('wrpkru', 'other')]),
       rmsel(new Array<Node>(8).fill(f('lmsw Ew', { ...PRIV, touch: Touch.CR }))),
-      rmsel([INVALID, sys('rdtscp', 'other'), sys('monitorx', 'amd'), sys('mwaitx', 'amd'), sys('clzero', 'amd'), sys('rdpid', 'other')]),
+      rmsel([sys('swapgs', 'x86-64', PRIV), sys('rdtscp', 'other', { touch: Touch.TSC }), pfx(sys('monitorx', 'amd'), INVALID, sys('mcommit', 'amd')),
+        pfx(sys('mwaitx', 'amd')), sys('clzero', 'amd'), pfx(sys('rdpru', 'amd')), pfx(sys('invlpgb', 'amd', PRIV)),
+        pfx(sys('tlbsync', 'amd', PRIV), INVALID, INVALID, sys('pvalidate', 'amd', PRIV))]),
     ]),
   );
   t[0x02] = f('lar Gv,EvMw', { ...SENS, mem: R, w: FL.ZF });

@@ -17,7 +17,21 @@ export interface ExceptionClass {
   match: (m: Mismatch) => boolean;
 }
 
-export const EXCEPTIONS: readonly ExceptionClass[] = [];
+const withoutDataWords = (t: string): string => normalise(t).replace(/\b(data16|data32) /g, '');
+
+export const EXCEPTIONS: readonly ExceptionClass[] = [
+  {
+    id: 'hint-nop-66-beside-rep',
+    reason:
+      'A 66 prefix together with an ignored F2/F3 on a hint NOP (0F 19-1F): objdump applies the ' +
+      'operand size but prints or omits "data16" depending on the order of the prefixes and ' +
+      'the operand kind; we always apply it and print it once. Only the data16/data32 words differ.',
+    match: (m) =>
+      /^((26|2e|36|3e|64|65|66|67|f0|f2|f3)*)0f1[9a-f]/.test(m.bytes) &&
+      /\bnop\b/.test(m.theirs) &&
+      withoutDataWords(m.ours) === withoutDataWords(m.theirs),
+  },
+];
 
 /** The id of the exception class explaining a text mismatch, or undefined. */
 export function classify(m: Mismatch): string | undefined {

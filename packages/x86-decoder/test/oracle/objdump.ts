@@ -62,7 +62,10 @@ export function parseObjdump(text: string, vma = 0): OracleLine[] {
   return lines;
 }
 
-/** True when objdump did not decode the instruction (it prints "(bad)" or raw bytes). */
+/**
+ * True when objdump did not decode the instruction: it prints "(bad)" or raw bytes, or it
+ * marks an EVEX feature it rejects with "{bad}" inside otherwise decoded text.
+ */
 export function objdumpFailed(text: string): boolean {
-  return text.includes('(bad)') || text.startsWith('.byte') || text === '';
+  return text.includes('(bad)') || text.includes('{bad}') || text.startsWith('.byte') || text === '';
 }
