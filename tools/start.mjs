@@ -23,7 +23,10 @@ async function main() {
   status = await run(bin('tsc'), ['--build', 'apps/cli/tsconfig.build.json']);
   if (status !== 0) return status;
 
-  const args = ['disasm', SAMPLE, ...process.argv.slice(2)];
+  // `pnpm start -- ARGS` passes the `--` on; `npm start -- ARGS` does not.
+  const extra = process.argv.slice(2);
+  if (extra[0] === '--') extra.shift();
+  const args = ['disasm', SAMPLE, ...extra];
   banner(`vmm86 ${args.join(' ')}   (source: apps/cli/samples/hello.asm)`);
   return run(process.execPath, [CLI_BIN, ...args], { quiet: true });
 }
