@@ -37,7 +37,7 @@ export function manifestPath(): string {
 }
 
 /** The manifest, or undefined when tools/fetch-guests has not been run. */
-export function loadManifest(path = manifestPath()): Manifest | undefined {
+export function loadManifest(path: string = manifestPath()): Manifest | undefined {
   if (!existsSync(path)) return undefined;
   const m = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
   if (!Array.isArray(m.sections)) throw new Error(`${path}: no "sections" array; rerun tools/fetch-guests`);
