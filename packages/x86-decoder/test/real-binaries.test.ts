@@ -12,6 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadManifest, manifestPath } from './real/manifest.js';
 import { failures, report, sweepSection } from './real/sweep-lib.js';
+import { haveObjdump, OBJDUMP } from './oracle/objdump.js';
 
 const inCi = !!process.env['CI'] && process.env['CI'] !== 'false' && process.env['CI'] !== '0';
 const manifest = loadManifest();
@@ -28,6 +29,10 @@ describe('real binaries against objdump', () => {
     }
     return;
   }
+
+  it('has objdump', () => {
+    expect(haveObjdump(), `${OBJDUMP} not found: install binutils-i686-linux-gnu`).toBe(true);
+  });
 
   it('the manifest lists the kernel and busybox .text sections', () => {
     const names = manifest.sections.map((s) => s.name);
