@@ -18,7 +18,8 @@ export const PNPM_VERSION = '10.34.9';
 /** Where downloads live, outside the repository: guest images, a bootstrapped pnpm. */
 export const CACHE_DIR = process.env['VMM86_CACHE'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'vmm86');
 
-const IS_CI = process.env['CI'] !== undefined && process.env['CI'] !== '' && process.env['CI'] !== 'false';
+/** Running in CI (CI set to anything but empty or `false`). */
+export const IS_CI = process.env['CI'] !== undefined && process.env['CI'] !== '' && process.env['CI'] !== 'false';
 
 /** Debian packages the tests need, each with a command that shows it is installed. */
 export const APT_PACKAGES = [{ command: 'i686-linux-gnu-objdump', pkg: 'binutils-i686-linux-gnu' }];

@@ -14,7 +14,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
-import { ROOT, banner, bin, ensureAptPackages, ensureInstall, fetchGuests, run, workspacePackages } from './lib.mjs';
+import { IS_CI, ROOT, banner, bin, ensureAptPackages, ensureInstall, fetchGuests, run, workspacePackages } from './lib.mjs';
 
 /**
  * @typedef {{ status: string }} Assertion
@@ -44,8 +44,14 @@ async function setUp() {
   const installed = await ensureInstall();
   record('set-up: pnpm install', installed);
   record('set-up: apt packages', await ensureAptPackages());
-  // Guest images need nothing from node_modules, but their script may.
-  if (installed === 0) record('set-up: tools/fetch-guests', await fetchGuests());
+  // Guest images need nothing from node_modules, but their script may. It needs Debian's
+  // package tools and, on first use, root: outside CI a failure is a warning (the tests
+  // that need the images say what is missing), in CI it fails the run.
+  if (installed === 0) {
+    const fetched = await fetchGuests();
+    if (IS_CI) record('set-up: tools/fetch-guests', fetched);
+    else if (fetched !== 0) console.log(`\n!! tools/fetch-guests failed (exit ${fetched}); tests that need guest images may fail or skip`);
+  }
   return installed === 0;
 }
 
