@@ -32,7 +32,7 @@ export function formatIntel(insn: Instruction, status: DecodeStatus = insn.statu
   if (!row) return '(bad)';
   let mn = (FORM.byAddr[form] ? insn.adSize : insn.opSize) === 16 ? row.mnem16 : row.mnem32;
   if (FORM.sfx[form] && insn.opSize !== insn.bits) mn += insn.opSize === 16 ? 'w' : 'd';
-  const sx = simdText(insn); // CMPPS/PCLMULQDQ/3DNow!/VPCOM names taken from the immediate
+  const sx = simdText(insn, mn); // CMPPS/PCLMULQDQ/3DNow!/VPCOM names from the immediate; {evex}
   if (sx) mn = sx[0];
 
   const words: string[] = [];

@@ -40,7 +40,18 @@ export function now3dName(suffix: number): string | undefined {
  * objdump's mnemonic for an immediate-named form and the number of operands it prints
  * (the immediate is dropped when it became part of the name); undefined for other forms.
  */
-export function simdText(insn: Instruction): [string, number] | undefined {
+export function simdText(insn: Instruction, mn: string): [string, number] | undefined {
+  if (insn.prefixes & Pfx.EVEX && EVEX_XE.has(insn.form) && !insn.evexAaa && !insn.evexZ && !insn.evexB && insn.vexL < 2) {
+    const t = simdText1(insn);
+    return t ? ['{evex} ' + t[0], t[1]] : ['{evex} ' + mn, insn.opCount];
+  }
+  return simdText1(insn);
+}
+
+/** Form ids of EVEX forms with a VEX twin: objdump prefixes "{evex}" unless EVEX-only features are used. */
+export const EVEX_XE: Set<number> = new Set();
+
+function simdText1(insn: Instruction): [string, number] | undefined {
   const k = SIMD_TEXT.get(insn.form);
   if (!k) return undefined;
   const [kind, pre, suf] = k;

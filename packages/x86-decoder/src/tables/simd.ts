@@ -16,6 +16,7 @@ import {
 } from '../forms.js';
 import { SIMD_TEXT, TextKind } from '../vex.js';
 import { buildVexMaps, buildXopMaps } from './vex-maps.js';
+import { buildEvexMaps } from './evex.js';
 
 const R = MemAcc.READ;
 const W = MemAcc.WRITE;
@@ -287,10 +288,8 @@ export function map0F3A(): Node[] {
 
 /** VEX (17-19), XOP (8-10) and EVEX (33-38) maps by `Instruction.opMap`. */
 export function extendedMaps(): Record<number, Node[]> {
-  return { ...buildVexMaps(), ...buildXopMaps(), ...buildEvexMaps() };
+  const vex = buildVexMaps();
+  return { ...vex, ...buildXopMaps(), ...buildEvexMaps(vex) };
 }
 
 
-function buildEvexMaps(): Record<number, Node[]> {
-  return {};
-}
