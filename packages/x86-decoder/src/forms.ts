@@ -154,7 +154,8 @@ const byKey = new Map<string, number>();
 
 function formName(mn: string, specs: string[]): string {
   const base = mn.split('|')[1] ?? mn;
-  const cap = base.charAt(0).toUpperCase() + base.slice(1);
+  const clean = base.replace(/[^A-Za-z0-9]/g, '');
+  const cap = clean.charAt(0).toUpperCase() + clean.slice(1);
   return [cap, ...specs].join('_');
 }
 

@@ -6,7 +6,7 @@
 // (0F, D8-DF) are handled by the decoder itself and are INVALID here.
 
 import {
-  Cf, FL, Imp, MemAcc, OSZAP, OSZAPC, OSZPC, Priv, SZAPC, SZAP, Touch, INVALID, f, group, mod, pfx, rmsel, type Facts, type Node,
+  Cf, FL, Imp, MemAcc, OSZAP, OSZAPC, OSZPC, Priv, SZAPC, SZAP, Touch, INVALID, f, group, mod, osz, pfx, rmsel, type Facts, type Node,
 } from '../forms.js';
 
 export const JCC_NAMES: readonly string[] = [
@@ -168,10 +168,11 @@ export function oneByteMap(x87: readonly Node[]): Node[] {
   t[0x9a] = f('call Ap', { cf: Cf.CALL_FAR, ...STACK_PUSH, touch: Touch.SREG_WRITE });
   t[0x9b] = f('fwait', { touch: Touch.FPU, isa: 'x87' });
   t[0x9c] = f('pushf', { ...STACK_PUSH, sfx: true, r: 0x3f7fd5 & ~(FL.RF | FL.VM), priv: Priv.SENSITIVE | Priv.IOPL_V86 });
-  t[0x9d] = f('popf', {
-    ...STACK_POP, sfx: true, w: 0x3f7fd5 & ~(FL.VM | FL.VIF | FL.VIP), touch: Touch.EFLAGS_CONTROL,
-    priv: Priv.SENSITIVE | Priv.IOPL_V86,
+  // POPF/IRET with a 16-bit operand load only FLAGS' low word, so AC and the upper bits stay.
+  const popf = (w: number): Node => f('popf', {
+    ...STACK_POP, sfx: true, w, touch: Touch.EFLAGS_CONTROL, priv: Priv.SENSITIVE | Priv.IOPL_V86,
   });
+  t[0x9d] = osz(popf(0x7fd5), popf(0x3f7fd5 & ~(FL.VM | FL.VIF | FL.VIP)));
   t[0x9e] = f('sahf', { w: SZAPC, imp: Imp.RAX });
   t[0x9f] = f('lahf', { r: SZAPC, imp: Imp.RAX });
   t[0xa0] = f('mov AL,Ob', { mem: R });
@@ -213,10 +214,10 @@ export function oneByteMap(x87: readonly Node[]): Node[] {
     cf: Cf.INT, priv: Priv.IOPL_V86, w: FL.TF | FL.IF | FL.NT | FL.RF | FL.VM | FL.AC,
   });
   t[0xce] = f('into', { cf: Cf.INT, r: FL.OF, w: FL.TF | FL.IF | FL.NT | FL.RF | FL.VM | FL.AC });
-  t[0xcf] = f('iret', {
-    cf: Cf.IRET, sfx: true, ...STACK_POP, w: 0x3f7fd5, touch: Touch.EFLAGS_CONTROL | Touch.SREG_WRITE,
-    priv: Priv.IOPL_V86,
+  const iret = (w: number): Node => f('iret', {
+    cf: Cf.IRET, sfx: true, ...STACK_POP, w, touch: Touch.EFLAGS_CONTROL | Touch.SREG_WRITE, priv: Priv.IOPL_V86,
   });
+  t[0xcf] = osz(iret(0x7fd5), iret(0x3f7fd5));
   t[0xd0] = group2('Eb', 'I1');
   t[0xd1] = group2('Ev', 'I1');
   t[0xd2] = group2('Eb', 'CL');

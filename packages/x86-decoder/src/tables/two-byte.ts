@@ -20,6 +20,10 @@ const CC_NAMES = JCC_NAMES.map((n) => n.slice(1));
 const BT_FLAGS: Facts = { w: FL.CF | FL.OF | FL.SF | FL.AF | FL.PF, u: FL.OF | FL.SF | FL.AF | FL.PF };
 const SHXD: Facts = { w: OSZAPC, u: FL.OF | FL.AF };
 const other = (isa: string, x: Facts = {}): Facts => ({ isa, ...x });
+/** VMX, SGX, TSX-test, CET and the wait/commit forms report success in CF/ZF and clear the other status flags. */
+const ST: Facts = { w: OSZAPC };
+/** SYSCALL/SYSRET/SKINIT load or mask the whole of FLAGS' low word. */
+const ALL9: number = OSZAPC | FL.DF | FL.IF | FL.AC;
 
 export function twoByteMap(): Node[] {
   const t: Node[] = new Array<Node>(256).fill(INVALID);
@@ -39,32 +43,32 @@ export function twoByteMap(): Node[] {
       f('lgdtw|lgdtd Ms', { ...PRIV, mem: R, touch: Touch.DESC_TABLE }),
       f('lidtw|lidtd Ms', { ...PRIV, mem: R, touch: Touch.DESC_TABLE }),
       f('smsw EvMw', { priv: Priv.SENSITIVE, touch: Touch.CR, mem: W }),
-      pfx(INVALID, INVALID, f('rstorssp Mq', other('cet', { mem: RW }))),
+      pfx(INVALID, INVALID, f('rstorssp Mq', other('cet', { mem: RW, ...ST }))),
       f('lmsw Ew', { ...PRIV, touch: Touch.CR, mem: R }),
       f('invlpg Mb', { ...PRIV, touch: Touch.TLB, mem: N, isa: 'i486' }),
     ]),
     group([
-      rmsel([sys('enclv', 'other'), sys('vmcall', 'vmx'), sys('vmlaunch', 'vmx'), sys('vmresume', 'vmx'), sys('vmxoff', 'vmx'),
-        sys('pconfig', 'other'), sys('wrmsrns', 'other', PRIV)]),
-      rmsel([sys('monitor', 'other'), sys('mwait', 'other'), sys('clac', 'other'), sys('stac', 'other'),
-        INVALID, INVALID, INVALID, sys('encls', 'other')]),
-      rmsel([sys('xgetbv', 'xsave'), sys('xsetbv', 'xsave'), INVALID, INVALID, sys('vmfunc', 'vmx'),
-        sys('xend', 'other'), sys('xtest', 'other'), sys('enclu', 'other')]),
+      rmsel([sys('enclv', 'other', ST), sys('vmcall', 'vmx', ST), sys('vmlaunch', 'vmx', ST), sys('vmresume', 'vmx', ST), sys('vmxoff', 'vmx', ST),
+        sys('pconfig', 'other', ST), sys('wrmsrns', 'other', PRIV)]),
+      rmsel([sys('monitor', 'other'), sys('mwait', 'other'), sys('clac', 'other', { w: FL.AC }), sys('stac', 'other', { w: FL.AC }),
+        INVALID, INVALID, INVALID, sys('encls', 'other', ST)]),
+      rmsel([sys('xgetbv', 'xsave'), sys('xsetbv', 'xsave'), INVALID, INVALID, sys('vmfunc', 'vmx', ST),
+        sys('xend', 'other'), sys('xtest', 'other', ST), sys('enclu', 'other', ST)]),
       rmsel([sys('vmrun', 'amd'), pfx(sys('vmmcall', 'amd'), INVALID, sys('vmgexit', 'amd')), sys('vmload', 'amd'), sys('vmsave', 'amd'),
-        sys('stgi', 'amd'), sys('clgi', 'amd'), sys('skinit', 'amd'), sys('invlpga', 'amd')]),
+        sys('stgi', 'amd'), sys('clgi', 'amd'), sys('skinit', 'amd', { w: ALL9 }), sys('invlpga', 'amd')]),
       rmsel(new Array<Node>(8).fill(f('smsw EvMw', { priv: Priv.SENSITIVE, touch: Touch.CR }))),
       rmsel([sys('serialize', 'other'), INVALID, INVALID, INVALID, INVALID, INVALID, sys('rdpkru', 'other'), sys('wrpkru', 'other')]),
       rmsel(new Array<Node>(8).fill(f('lmsw Ew', { ...PRIV, touch: Touch.CR }))),
-      rmsel([sys('swapgs', 'x86-64', PRIV), sys('rdtscp', 'other', { touch: Touch.TSC }), pfx(sys('monitorx', 'amd'), INVALID, sys('mcommit', 'amd')),
-        pfx(sys('mwaitx', 'amd')), sys('clzero', 'amd'), pfx(sys('rdpru', 'amd')), pfx(sys('invlpgb', 'amd', PRIV)),
-        pfx(sys('tlbsync', 'amd', PRIV), INVALID, INVALID, sys('pvalidate', 'amd', PRIV))]),
+      rmsel([sys('swapgs', 'x86-64', PRIV), sys('rdtscp', 'other', { touch: Touch.TSC }), pfx(sys('monitorx', 'amd'), INVALID, sys('mcommit', 'amd', ST)),
+        pfx(sys('mwaitx', 'amd')), sys('clzero', 'amd'), pfx(sys('rdpru', 'amd', ST)), pfx(sys('invlpgb', 'amd', PRIV)),
+        pfx(sys('tlbsync', 'amd', PRIV), INVALID, INVALID, sys('pvalidate', 'amd', { ...PRIV, ...ST }))]),
     ]),
   );
   t[0x02] = f('lar Gv,EvMw', { ...SENS, mem: R, w: FL.ZF });
   t[0x03] = f('lsl Gv,EvMw', { ...SENS, mem: R, w: FL.ZF });
-  t[0x05] = f('syscall', other('amd', { cf: Cf.SYSCALL }));
+  t[0x05] = f('syscall', other('amd', { cf: Cf.SYSCALL, w: ALL9 }));
   t[0x06] = f('clts', { ...PRIV, touch: Touch.CR });
-  t[0x07] = f('sysret', other('amd', { cf: Cf.SYSCALL }));
+  t[0x07] = f('sysret', other('amd', { cf: Cf.SYSCALL, w: ALL9 }));
   t[0x08] = f('invd', { ...PRIV, touch: Touch.CACHE, isa: 'i486' });
   {
     const wbinvd = (): Node => f('wbinvd', { ...PRIV, touch: Touch.CACHE, isa: 'i486' });
@@ -101,14 +105,14 @@ export function twoByteMap(): Node[] {
       ),
       mod(
         group([...mem4(ig), INVALID, INVALID, f('clwb Mb', other('other', { mem: N })), f('clflushopt Mb', other('other', { mem: N }))]),
-        group([INVALID, INVALID, INVALID, INVALID, INVALID, INVALID, reg('tpause'), only0(fence('sfence', 'sse', ig))]),
+        group([INVALID, INVALID, INVALID, INVALID, INVALID, INVALID, f('tpause Rd', other('other', ST)), only0(fence('sfence', 'sse', ig))]),
       ),
       mod(
-        group([...mem4(ig), f('ptwrite Ed', other('other', { mem: R })), INVALID, f('clrssbsy Mq', other('cet', { mem: RW })), INVALID]),
+        group([...mem4(ig), f('ptwrite Ed', other('other', { mem: R })), INVALID, f('clrssbsy Mq', other('cet', { mem: RW, ...ST })), INVALID]),
         group([regv('rdfsbase'), regv('rdgsbase'), regv('wrfsbase'), regv('wrgsbase'), f('ptwrite Ed', other('other', { mem: R })),
           reg('incsspd'), f('umonitor Ra', other('other')), only0(fence('sfence', 'sse', ig))]),
       ),
-      mod(group(mem4(ig)), group([INVALID, INVALID, INVALID, INVALID, INVALID, INVALID, reg('umwait'), only0(fence('sfence', 'sse', ig))])),
+      mod(group(mem4(ig)), group([INVALID, INVALID, INVALID, INVALID, INVALID, INVALID, f('umwait Rd', other('other', ST)), only0(fence('sfence', 'sse', ig))])),
     );
   }
   t[0x0e] = f('femms', other('3dnow'));
@@ -161,8 +165,8 @@ export function twoByteMap(): Node[] {
   t[0x21] = f('mov Rd,Dd', DR);
   t[0x22] = f('mov Cd,Rd', CR);
   t[0x23] = f('mov Dd,Rd', DR);
-  t[0x24] = f('mov Rd,Td', { ...PRIV, touch: Touch.TEST_REG, noOsz: true, isa: 'test-reg' });
-  t[0x26] = f('mov Td,Rd', { ...PRIV, touch: Touch.TEST_REG, noOsz: true, isa: 'test-reg' });
+  t[0x24] = f('mov Rd,Td', { ...PRIV, w: OSZAPC, u: OSZAPC, touch: Touch.TEST_REG, noOsz: true, isa: 'test-reg' });
+  t[0x26] = f('mov Td,Rd', { ...PRIV, w: OSZAPC, u: OSZAPC, touch: Touch.TEST_REG, noOsz: true, isa: 'test-reg' });
   t[0x30] = f('wrmsr', { ...PRIV, touch: Touch.MSR, isa: 'i586', imp: Imp.RAX | Imp.RCX | Imp.RDX });
   t[0x31] = f('rdtsc', { touch: Touch.TSC, isa: 'i586', imp: Imp.RAX | Imp.RDX, priv: Priv.SENSITIVE });
   t[0x32] = f('rdmsr', { ...PRIV, touch: Touch.MSR, isa: 'i586', imp: Imp.RAX | Imp.RCX | Imp.RDX });
@@ -221,8 +225,8 @@ export function twoByteMap(): Node[] {
       INVALID,
       f('cmpxchg8b Mq', { lock: true, w: FL.ZF, isa: 'cx8', imp: Imp.RAX | Imp.RBX | Imp.RCX | Imp.RDX }),
       INVALID, f('xrstors M', other('xsave')), f('xsavec M', other('xsave')), f('xsaves M', other('xsave')),
-      pfx(f('vmptrld Mq', other('vmx')), f('vmclear Mq', other('vmx')), f('vmxon Mq', other('vmx'))),
-      f('vmptrst Mq', other('vmx', { mem: W })),
+      pfx(f('vmptrld Mq', other('vmx', ST)), f('vmclear Mq', other('vmx', ST)), f('vmxon Mq', other('vmx', ST))),
+      f('vmptrst Mq', other('vmx', { mem: W, ...ST })),
     ]),
     group([
       INVALID, INVALID, INVALID, INVALID, INVALID, INVALID,
