@@ -124,12 +124,28 @@ describe('ModRM, SIB and displacement', () => {
   });
 
   it('rejects a register where memory is required', () => {
-    // LEA, LES (16-bit code; in 32-bit code C4 /r with mod 3 is VEX), far CALL, LSS
-    for (const s of ['8d c0', 'c4 c0', 'ff d8', '0f b2 c0']) {
+    // LEA, far CALL, LSS (LES/LDS with mod 3 are read as VEX prefixes, see below)
+    for (const s of ['8d c0', 'ff d8', '0f b2 c0', '0f b4 c0', 'ff e8']) {
       const i = d16(s);
       expect(i.status, s).toBe(DecodeStatus.Invalid);
       expect(i.udReason, s).toBe(UdReason.REGISTER_OPERAND);
     }
+  });
+});
+
+describe('extended prefixes', () => {
+  it('reads C4/C5 with ModRM.mod = 3 as VEX in both code sizes, and LES/LDS otherwise', () => {
+    for (const d of [d16, d32]) {
+      expect(d('c5 f8 77').prefixes & Pfx.VEX).toBeTruthy();
+      expect(text(d('c5 f8 77'))).toBe('vzeroupper');
+      expect(d('c4 07').prefixes & Pfx.VEX).toBe(0);
+      expect(text(d('c4 07'))).toMatch(/^les /);
+    }
+  });
+  it('reads 8F with a map field >= 8 as XOP, and POP otherwise', () => {
+    expect(d32('8f e9 78 90 c0').prefixes & Pfx.XOP).toBeTruthy();
+    expect(text(d32('8f c0'))).toBe('pop eax');
+    expect(text(d32('8f 40 01'))).toBe('pop DWORD PTR [eax+0x1]');
   });
 });
 
