@@ -43,8 +43,9 @@ export function now3dName(suffix: number): string | undefined {
 export function simdText(insn: Instruction, mn: string): [string, number] | undefined {
   if (insn.prefixes & Pfx.EVEX && EVEX_XE.has(insn.form) && !insn.evexAaa && !insn.evexZ && !insn.evexB && insn.vexL < 2) {
     const t = simdText1(insn);
-    return t ? ['{evex} ' + t[0], t[1]] : ['{evex} ' + mn, insn.opCount];
+    return t ? ['{evex} ' + t[0], t[1]] : ['{evex} ' + mn.replace('{vex} ', ''), insn.opCount];
   }
+  if (insn.prefixes & Pfx.EVEX && mn.startsWith('{vex} ')) return [mn.slice(6), insn.opCount];
   return simdText1(insn);
 }
 

@@ -75,6 +75,27 @@ export function buildEvexMaps(vex: Record<number, Node[]>): Record<number, Node[
   m1[0x6f] = P(undefined, wq('vmovdqa', 'Vy,Wy', '32', '64'), wq('vmovdqu', 'Vy,Wy', '32', '64'), wq('vmovdqu', 'Vy,Wy', '8', '16'));
   const ws = (base: string, d: string, q: string): Node => vw(w(`${base}${d} Wy,Vy`), w(`${base}${q} Wy,Vy`));
   m1[0x7f] = P(undefined, ws('vmovdqa', '32', '64'), ws('vmovdqu', '32', '64'), ws('vmovdqu', '8', '16'));
+  m1[0xe2] = e66(vw(r('vpsrad Vy,Hy,Wx'), r('vpsraq Vy,Hy,Wx')));
+  // compares write a mask register
+  const kc = (text: string, suf: string): Node => {
+    const n = r(text);
+    SIMD_TEXT.set(n.form, [TextKind.CMP32, 'vcmp', suf]);
+    return n;
+  };
+  m1[0xc2] = P(vw(kc('vcmpps KG,Hy,Wy,Ib', 'ps'), undefined), vw(undefined as unknown as Node, kc('vcmppd KG,Hy,Wy,Ib', 'pd')),
+    vw(kc('vcmpss KG,Hx,Wd,Ib', 'ss'), undefined), vw(undefined as unknown as Node, kc('vcmpsd KG,Hx,Wq,Ib', 'sd')));
+  for (const [op, name] of [[0x64, 'vpcmpgtb'], [0x65, 'vpcmpgtw'], [0x66, 'vpcmpgtd'], [0x74, 'vpcmpeqb'], [0x75, 'vpcmpeqw'], [0x76, 'vpcmpeqd']] as const) {
+    m1[op] = e66(r(`${name} KG,Hy,Wy`));
+  }
+  const m2 = out[34] as Node[];
+  m2[0x29] = e66(r('vpcmpeqq KG,Hy,Wy'));
+  m2[0x37] = e66(r('vpcmpgtq KG,Hy,Wy'));
+  for (const [op, d, q] of [[0x39, 'vpminsd', 'vpminsq'], [0x3b, 'vpminud', 'vpminuq'], [0x3d, 'vpmaxsd', 'vpmaxsq'],
+    [0x3f, 'vpmaxud', 'vpmaxuq'], [0x40, 'vpmulld', 'vpmullq']] as const) {
+    m2[op] = e66(vw(r(`${d} Vy,Hy,Wy`), r(`${q} Vy,Hy,Wy`)));
+  }
+  m2[0x2c] = e66(vw(r('vscalefps Vy,Hy,Wy'), r('vscalefpd Vy,Hy,Wy')));
+  m2[0x2d] = e66(vw(r('vscalefss Vx,Hx,Wd'), r('vscalefsd Vx,Hx,Wq')));
   setEvexFixer(fixEvex);
   setEvexDecorator(decorate);
   return out;
@@ -126,6 +147,7 @@ function fixEvex(out: Instruction): void {
 }
 
 const RC_NAMES = ['{rn-sae}', '{rd-sae}', '{ru-sae}', '{rz-sae}'];
+const ROUNDING = /^v(add|sub|mul|div|sqrt|scalef|cvt|f(n?m(add|sub)|maddsub|msubadd))/;
 const SAE_ONLY = /^v(max|min|cmp|u?comi|getexp|getmant|range|reduce|rndscale|fixupimm|cvtt|cvtps2pd|cvtph2ps|cvtss2sd)/;
 
 function decorate(insn: Instruction, parts: string[]): void {
@@ -143,7 +165,14 @@ function decorate(insn: Instruction, parts: string[]): void {
   if (insn.evexB && insn.modrm >= 0xc0) {
     let last = -1;
     for (let i = 0; i < parts.length; i++) if (insn.opKind[i] === OpKind.REG) last = i;
-    if (last >= 0) parts[last] = (parts[last] as string) + (SAE_ONLY.test(row.mnem32) ? '{sae}' : RC_NAMES[insn.vexL & 3]);
+    const mn = row.mnem32;
+    if (SAE_ONLY.test(mn)) {
+      if (last >= 0) parts[last] = `${parts[last]}{sae}`;
+    } else if (ROUNDING.test(mn)) {
+      if (last >= 0) parts[last] = `${parts[last]}${RC_NAMES[insn.vexL & 3]}`;
+    } else {
+      parts.push(`${(RC_NAMES[insn.vexL & 3] as string).slice(0, 3)}-bad}`);
+    }
   }
   if (parts.length > 0) {
     if (insn.evexAaa) parts[0] = `${parts[0]}{k${insn.evexAaa}}`;
