@@ -239,6 +239,10 @@ export function decodeInto(
       node = node.kids[kind === NK.VEXW ? out.vexW : out.vexL] as Node;
       continue;
     }
+    if (kind === NK.VEXW || kind === NK.VEXL) {
+      node = node.kids[kind === NK.VEXW ? out.vexW : out.vexL] as Node;
+      continue;
+    }
     if (modrm < 0) {
       if (pos >= end) return truncated(out, pos - offset);
       if (pos >= maxEnd) return tooLong(out);

@@ -174,7 +174,12 @@ export function addSimd(t: Node[]): void {
   t[0xf0] = P(undefined, undefined, undefined, 'sse3:lddqu Vx,Mxn');
   t[0xf7] = mod(INVALID, P('sse:maskmovq Pq,Nq', 'maskmovdqu Vx,Ux'));
   // 3DNow!: the operation is named by an immediate-like suffix byte after the operands.
-  if (t[0x0f] === INVALID) t[0x0f] = named(row('3dnow:3dnow Pq,Qq,Ib'), TextKind.NOW3D, '', '');
+  // objdump: a 66 prefix turns the operands into XMM registers; F3/F2 are printed as repz/repnz.
+  const now = (r: Row): Node => named(row(r), TextKind.NOW3D, '', '');
+  if (t[0x0f] === INVALID) {
+    t[0x0f] = pfx(now('3dnow:3dnow Pq,Qq,Ib'), now('3dnow:3dnow Vx,Wx,Ib'), now(['3dnow:3dnow Pq,Qq,Ib', { rep: 2 }]),
+      now(['3dnow:3dnow Pq,Qq,Ib', { rep: 2 }]));
+  }
   if (t[0xb8] !== INVALID) {
     // POPCNT lives in two-byte.ts.
   }
