@@ -13,7 +13,7 @@
 import { Cf, compileForms, INVALID, NK, Node, type FormColumns } from './forms.js';
 import { DecodeStatus, Instruction, OpKind, Pfx, UdReason } from './instruction.js';
 import {
-  Loc, Ptr, RC, SPEC_LOC, SPEC_M16, SPEC_M32, SPEC_N, SPEC_ONLY, SPEC_P16, SPEC_P32, SPEC_RC,
+  Loc, RC, SPEC_LOC, SPEC_M16, SPEC_M32, SPEC_N, SPEC_ONLY, SPEC_P16, SPEC_P32, SPEC_RC,
   SPEC_SX, SPEC_VSIZE,
 } from './operands.js';
 import { Reg, Seg } from './registers.js';
@@ -84,7 +84,7 @@ export function decodeInto(
   let segIdx = -1;
   let prefixes = 0;
   const maxEnd = offset + 15;
-  let b = 0;
+  let b: number;
   for (;;) {
     if (pos >= end) return truncated(out, pos - offset);
     if (pos >= maxEnd) return tooLong(out);
@@ -225,18 +225,6 @@ export function decodeInto(
     }
     if (kind === NK.ASZ) {
       node = node.kids[asz16 ? 0 : 1] as Node;
-      continue;
-    }
-    if (kind === NK.VEXW || kind === NK.VEXL) {
-      node = node.kids[kind === NK.VEXW ? out.vexW : out.vexL] as Node;
-      continue;
-    }
-    if (kind === NK.VEXW || kind === NK.VEXL) {
-      node = node.kids[kind === NK.VEXW ? out.vexW : out.vexL] as Node;
-      continue;
-    }
-    if (kind === NK.VEXW || kind === NK.VEXL) {
-      node = node.kids[kind === NK.VEXW ? out.vexW : out.vexL] as Node;
       continue;
     }
     if (kind === NK.VEXW || kind === NK.VEXL) {

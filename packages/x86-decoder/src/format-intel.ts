@@ -158,7 +158,6 @@ function memText(insn: Instruction, i: number): string {
   if (index !== Reg.NONE || eiz) {
     s += (first ? '' : '+') + (index !== Reg.NONE ? regName(index) : 'eiz');
     if (insn.adSize === 32) s += '*' + insn.memScale;
-    first = false;
   }
   if (insn.memDispSize > 0) {
     const d = insn.memDisp;

@@ -6,8 +6,6 @@
 // decode loop reads only typed arrays. Memory sizes are in bytes; a size of 0 means the
 // operand is an address only (LEA, INVLPG's address is still an access of its own kind).
 
-import { RegClass } from './registers.js';
-
 /** Where an operand's value is encoded. */
 export const Loc = {
   NONE: 0,

@@ -3,7 +3,7 @@
 // SDM's descriptions of each instruction.
 
 import { describe, expect, it } from 'vitest';
-import { Cf, CF_NAMES, decode, DecodeStatus, FORM, Imp, MemAcc, Priv, Touch, type Instruction } from '../src/index.js';
+import { CF_NAMES, decode, DecodeStatus, FORM, Imp, MemAcc, Priv, Touch, type Instruction } from '../src/index.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const d = (s: string): Instruction => {

@@ -39,7 +39,7 @@ export function fillCase(buf: Uint8Array, at: number, next: () => number, bits: 
   if (pick < 55) {
     const n = 1 + (next() % 4);
     for (let i = 0; i < n; i++) buf[p++] = PREFIXES[next() % PREFIXES.length] as number;
-    if (next() & 1) buf[p++] = 0x0f;
+    if (next() & 1) buf[p] = 0x0f;
     return;
   }
   if (pick < 75) {
