@@ -71,6 +71,23 @@ export function decodeInto(
   ip: number,
   flags = 0,
 ): DecodeStatus {
+  const st = decodeOne(out, code, offset, end, bits, ip, flags);
+  if ((out.prefixes & Pfx.FWAIT) !== 0 && (st === DecodeStatus.TooLong || st === DecodeStatus.Truncated || out.form === 0)) {
+    // The folded x87 instruction does not decode: 9B stands alone after all (objdump agrees).
+    return decodeOne(out, code, offset, end, bits, ip, flags & ~DecodeFlags.FOLD_FWAIT);
+  }
+  return st;
+}
+
+function decodeOne(
+  out: Instruction,
+  code: Uint8Array,
+  offset: number,
+  end: number,
+  bits: 16 | 32,
+  ip: number,
+  flags: number,
+): DecodeStatus {
   out.reset();
   out.bits = bits;
   out.ip = ip;
@@ -164,6 +181,7 @@ export function decodeInto(
     const vm = VEX_MAPS[map];
     node = vm ? (vm[b] as Node) : INVALID;
     rep = out.vexPp === 3 ? 0xf2 : out.vexPp === 2 ? 0xf3 : 0;
+    repIdx = -1; // a legacy F2/F3 before VEX is not the mandatory prefix (objdump prints it)
     osz16 = false;
   } else {
     node = (MAPS[0] as Node[])[b] as Node;
@@ -190,11 +208,16 @@ export function decodeInto(
         // F2/F3 without a form of their own: 66 may still select one (objdump prints the rep as unused).
         mandatory = 1;
         node = node.kids[1] as Node;
-      } else if (child.kind === NK.FORM && child.form === (node.kids[0] as Node).form && mandatory !== 0) {
+      } else if (
+        child.kind === NK.FORM && mandatory !== 0 &&
+        (child.form === (node.kids[0] as Node).form || (mandatory >= 2 && FORM.pfxIgnored[child.form] === 1))
+      ) {
         // The form ignores this prefix (F2 90 is NOP): the prefix stays unused, but a 66
         // beside an ignored F2/F3 may still select its own form (F2 66 90 is XCHG AX,AX).
         const k1 = node.kids[1] as Node;
-        if (mandatory >= 2 && oszIdx >= 0 && k1.kind !== NK.INVALID && k1.form !== child.form) {
+        const k0 = node.kids[0] as Node;
+        const k1Own = k1.kind !== NK.INVALID && !(k1.kind === NK.FORM && (k1.form === child.form || k1.form === k0.form));
+        if (mandatory >= 2 && oszIdx >= 0 && k1Own) {
           mandatory = 1;
           node = k1;
           oszBeforePfx = osz16;
@@ -202,8 +225,9 @@ export function decodeInto(
           osz16 = bits === 16;
           continue;
         }
+        const sameAsNone = child.form === (node.kids[0] as Node).form;
         node = child;
-        continue;
+        if (sameAsNone) continue;
       } else {
         node = child;
       }
@@ -411,7 +435,9 @@ export function decodeInto(
   if (segIdx >= 0 && hasMem) out.usedPrefixes |= 1 << segIdx;
   // oszUsed 2: only a register operand's width depends on the operand size (MOV r/m16, Sreg).
   const oszUsed = FORM.oszUsed[form] as number;
-  if (oszIdx >= 0 && !oszQuirk && (FORM.sfx[form] || oszUsed === 1 || (oszUsed === 2 && modrm >= 0xc0))) {
+  // A legacy 66 before VEX/EVEX/XOP is never the operand size (objdump prints data16).
+  const extended = (out.prefixes & (Pfx.VEX | Pfx.EVEX | Pfx.XOP)) !== 0;
+  if (oszIdx >= 0 && !oszQuirk && !extended && (FORM.sfx[form] || oszUsed === 1 || (oszUsed === 2 && modrm >= 0xc0))) {
     out.usedPrefixes |= 1 << oszIdx;
   }
   if (aszIdx >= 0 && aszUsed) out.usedPrefixes |= 1 << aszIdx;

@@ -82,8 +82,8 @@ export function buildEvexMaps(vex: Record<number, Node[]>): Record<number, Node[
     SIMD_TEXT.set(n.form, [TextKind.CMP32, 'vcmp', suf]);
     return n;
   };
-  m1[0xc2] = P(vw(kc('vcmpps KG,Hy,Wy,Ib', 'ps'), undefined), vw(undefined as unknown as Node, kc('vcmppd KG,Hy,Wy,Ib', 'pd')),
-    vw(kc('vcmpss KG,Hx,Wd,Ib', 'ss'), undefined), vw(undefined as unknown as Node, kc('vcmpsd KG,Hx,Wq,Ib', 'sd')));
+  m1[0xc2] = P(vw(kc('vcmpps KG,Hy,Wy,Ib', 'ps'), undefined), vw(undefined, kc('vcmppd KG,Hy,Wy,Ib', 'pd')),
+    vw(kc('vcmpss KG,Hx,Wd,Ib', 'ss'), undefined), vw(undefined, kc('vcmpsd KG,Hx,Wq,Ib', 'sd')));
   for (const [op, name] of [[0x64, 'vpcmpgtb'], [0x65, 'vpcmpgtw'], [0x66, 'vpcmpgtd'], [0x74, 'vpcmpeqb'], [0x75, 'vpcmpeqw'], [0x76, 'vpcmpeqd']] as const) {
     m1[op] = e66(r(`${name} KG,Hy,Wy`));
   }
@@ -160,7 +160,7 @@ function decorate(insn: Instruction, parts: string[]): void {
     const m = /^(?:[A-Z]+ PTR )?/.exec(p);
     const rest = p.slice(m ? m[0].length : 0);
     if (insn.evexB) parts[i] = (BCST_BY_SIZE[insn.vexW ? 8 : 4] as string) + rest;
-    else if (m && m[0] && PTR_BY_SIZE[bytes]) parts[i] = (PTR_BY_SIZE[bytes] as string) + rest;
+    else if (m && m[0] && PTR_BY_SIZE[bytes]) parts[i] = (PTR_BY_SIZE[bytes]) + rest;
   }
   if (insn.evexB && insn.modrm >= 0xc0) {
     let last = -1;

@@ -69,7 +69,7 @@ function mx(name: string, mmxIsa = 'mmx', ops = 'Pq,Qq'): Node {
 
 /** A form objdump decodes ignoring an F2/F3 prefix, which it then prints as "repz"/"repnz". */
 function REPX(text: string): Node {
-  return row([text, { rep: 2 }]);
+  return row([text, { pfxIgnored: true }]);
 }
 
 /** Fills the SIMD rows of the 0F map in place. */
@@ -177,8 +177,8 @@ export function addSimd(t: Node[]): void {
   // objdump: a 66 prefix turns the operands into XMM registers; F3/F2 are printed as repz/repnz.
   const now = (r: Row): Node => named(row(r), TextKind.NOW3D, '', '');
   if (t[0x0f] === INVALID) {
-    t[0x0f] = pfx(now('3dnow:3dnow Pq,Qq,Ib'), now('3dnow:3dnow Vx,Wx,Ib'), now(['3dnow:3dnow Pq,Qq,Ib', { rep: 2 }]),
-      now(['3dnow:3dnow Pq,Qq,Ib', { rep: 2 }]));
+    t[0x0f] = pfx(now('3dnow:3dnow Pq,Qq,Ib'), now('3dnow:3dnow Vx,Wx,Ib'), now(['3dnow:3dnow Pq,Qq,Ib', { pfxIgnored: true }]),
+      now(['3dnow:3dnow Pq,Qq,Ib', { pfxIgnored: true }]));
   }
   if (t[0xb8] !== INVALID) {
     // POPCNT lives in two-byte.ts.

@@ -95,7 +95,9 @@ function vex0F(): Node[] {
   t[0x7d] = V(undefined, 'vhsubpd Vy,Hy,Wy', undefined, 'vhsubps Vy,Hy,Wy');
   t[0x7e] = V(undefined, 'vmovd Ed,Vx!', 'vmovq Vx,Wq');
   t[0x7f] = V(undefined, 'vmovdqa Wy,Vy!', 'vmovdqu Wy,Vy!');
-  t[0xae] = mod(group([INVALID, INVALID, V('vldmxcsr Md'), V('vstmxcsr Md!')]), INVALID);
+  // objdump ignores VEX.pp here.
+  t[0xae] = mod(group([INVALID, INVALID, V('vldmxcsr Md', 'vldmxcsr Md', 'vldmxcsr Md', 'vldmxcsr Md'),
+    V('vstmxcsr Md!', 'vstmxcsr Md!', 'vstmxcsr Md!', 'vstmxcsr Md!')]), INVALID);
   const c32 = (r: string, suf: string): Node => named(row(r, 'avx'), TextKind.CMP32, 'vcmp', suf);
   t[0xc2] = V(c32('vcmpps Vy,Hy,Wy,Ib', 'ps'), c32('vcmppd Vy,Hy,Wy,Ib', 'pd'), c32('vcmpss Vx,Hx,Wd,Ib', 'ss'),
     c32('vcmpsd Vx,Hx,Wq,Ib', 'sd'));
