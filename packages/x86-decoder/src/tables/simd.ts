@@ -28,7 +28,8 @@ export type Row = string | [string, Facts] | Node | undefined;
 export function row(r: Row, dflt = 'sse2'): Node {
   if (r === undefined) return INVALID;
   if (typeof r !== 'string' && !Array.isArray(r)) return r;
-  let [text, extra] = typeof r === 'string' ? [r, {} as Facts] : r;
+  const [text0, extra] = typeof r === 'string' ? [r, {} as Facts] : r;
+  let text = text0;
   let isa = dflt;
   const colon = text.indexOf(':');
   if (colon > 0 && colon < text.indexOf(' ') || (colon > 0 && text.indexOf(' ') < 0)) {
