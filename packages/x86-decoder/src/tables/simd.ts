@@ -58,6 +58,8 @@ export function P(none: Row, p66?: Row, pF3?: Row, pF2?: Row, dflt = 'sse2'): No
 }
 
 const CMPF = { w: OSZAPC }; // COMISS/UCOMISS/PTEST/PCMPxSTRx write all six status flags
+/** VMX instructions report VMsucceed/VMfail in CF/ZF and clear the other status flags. */
+const VMX: Facts = { w: OSZAPC };
 
 /** Packed/scalar arithmetic quartet (ps, pd, ss, sd). */
 function arith4(name: string): Node {
@@ -133,8 +135,8 @@ export function addSimd(t: Node[]): void {
   t[0x75] = mx('pcmpeqw');
   t[0x76] = mx('pcmpeqd');
   t[0x77] = P('mmx:emms');
-  t[0x78] = P('vmx:vmread Ed,Gd!', mod(INVALID, row('sse4a:extrq Ux,Ib,Ib')), undefined, mod(INVALID, row('sse4a:insertq Vx,Ux,Ib,Ib')));
-  t[0x79] = P('vmx:vmwrite Gd,Ed', mod(INVALID, row('sse4a:extrq Vx,Ux')), undefined, mod(INVALID, row('sse4a:insertq Vx,Ux')));
+  t[0x78] = P(['vmx:vmread Ed,Gd!', VMX], mod(INVALID, row('sse4a:extrq Ux,Ib,Ib')), undefined, mod(INVALID, row('sse4a:insertq Vx,Ux,Ib,Ib')));
+  t[0x79] = P(['vmx:vmwrite Gd,Ed', VMX], mod(INVALID, row('sse4a:extrq Vx,Ux')), undefined, mod(INVALID, row('sse4a:insertq Vx,Ux')));
   t[0x7c] = P(undefined, 'sse3:haddpd Vx,Wx', undefined, 'sse3:haddps Vx,Wx');
   t[0x7d] = P(undefined, 'sse3:hsubpd Vx,Wx', undefined, 'sse3:hsubps Vx,Wx');
   t[0x7e] = P('mmx:movd Ed,Pq!', 'movd Ed,Vx!', 'movq Vx,Wq');
@@ -219,8 +221,8 @@ export function map0F38(): Node[] {
   t[0x37] = P(undefined, 'sse4.2:pcmpgtq Vx,Wx');
   ['pminsb', 'pminsd', 'pminuw', 'pminud', 'pmaxsb', 'pmaxsd', 'pmaxuw', 'pmaxud', 'pmulld', 'phminposuw']
     .forEach((n, i) => s41(0x38 + i, `${n} Vx,Wx`));
-  t[0x80] = P(undefined, 'vmx:invept Gd,Mo');
-  t[0x81] = P(undefined, 'vmx:invvpid Gd,Mo');
+  t[0x80] = P(undefined, ['vmx:invept Gd,Mo', VMX]);
+  t[0x81] = P(undefined, ['vmx:invvpid Gd,Mo', VMX]);
   t[0x82] = P(undefined, 'other:invpcid Gd,Mxn');
   t[0xc8] = P('sha:sha1nexte Vx,Wx');
   t[0xc9] = P('sha:sha1msg1 Vx,Wx');

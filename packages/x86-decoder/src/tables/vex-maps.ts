@@ -112,9 +112,12 @@ function vex0F(): Node[] {
   t[0xf0] = mod(V(undefined, undefined, undefined, 'vlddqu Vy,Myn'), INVALID);
   t[0xf7] = mod(INVALID, V66('vmaskmovdqu Vx,Ux'));
   // AVX-512 opmask instructions (VEX-encoded): suffix by pp/W (none: w/q, 66: b/d)
-  const K = (text: string): Row => [`avx512:${text}`, { touch: Touch.SIMD, mem: R }];
-  const k2 = (name: string, ops: string, w = 'w', q = 'q', b = 'b', d = 'd'): Node =>
-    V(vw(K(`${name}${w} ${ops}`), K(`${name}${q} ${ops}`)), vw(K(`${name}${b} ${ops}`), K(`${name}${d} ${ops}`)));
+  const K = (text: string, x: Facts = {}): Row => [`avx512:${text}`, { touch: Touch.SIMD, mem: R, ...x }];
+  const KF: Facts = { w: OSZAPC };
+  const k2 = (name: string, ops: string, x?: Facts): Node => {
+    const k = (t: string): Row => K(t, x);
+    return V(vw(k(`${name}w ${ops}`), k(`${name}q ${ops}`)), vw(k(`${name}b ${ops}`), k(`${name}d ${ops}`)));
+  };
   for (const [op, name] of [[0x41, 'kand'], [0x42, 'kandn'], [0x45, 'kor'], [0x46, 'kxnor'], [0x47, 'kxor'], [0x4a, 'kadd']] as const) {
     t[op] = mod(INVALID, k2(name, 'KG,KH,KU'));
   }
@@ -124,8 +127,9 @@ function vex0F(): Node[] {
   t[0x91] = mod(V(vw(K('kmovw KWw,KG!'), K('kmovq KWq,KG!')), vw(K('kmovb KWb,KG!'), K('kmovd KWd,KG!'))), INVALID);
   t[0x92] = mod(INVALID, V(vw(K('kmovw KG,Rv'), undefined), vw(K('kmovb KG,Rv'), undefined), undefined, K('kmovd KG,Rv')));
   t[0x93] = mod(INVALID, V(vw(K('kmovw Gd,KU'), undefined), vw(K('kmovb Gd,KU'), undefined), undefined, K('kmovd Gd,KU')));
-  t[0x98] = mod(INVALID, k2('kortest', 'KG,KU'));
-  t[0x99] = mod(INVALID, k2('ktest', 'KG,KU'));
+  // KORTEST/KTEST set ZF and CF from the masks and clear the other status flags.
+  t[0x98] = mod(INVALID, k2('kortest', 'KG,KU', KF));
+  t[0x99] = mod(INVALID, k2('ktest', 'KG,KU', KF));
   return t;
 }
 
@@ -222,11 +226,13 @@ function vex0F38(): Node[] {
   // BMI1/BMI2 (VEX.L = 0)
   const B = (text: string, x: Facts = {}): Node => vl([`bmi:${text}`, { touch: 0, ...x }], undefined);
   const LOG: Facts = { w: OSZAPC, u: FL.AF | FL.PF };
+  /** BEXTR sets ZF, clears CF/OF and leaves SF as well as AF/PF undefined. */
+  const BEXTR: Facts = { w: OSZAPC, u: FL.SF | FL.AF | FL.PF };
   t[0xf2] = V(B('andn Gd,Bd,Ed', LOG));
   t[0xf3] = V(group([INVALID, B('blsr Bd,Ed', LOG), B('blsmsk Bd,Ed', LOG), B('blsi Bd,Ed', LOG)]));
   t[0xf5] = V(B('bzhi Gd,Ed,Bd', LOG), undefined, B('pext Gd,Bd,Ed'), B('pdep Gd,Bd,Ed'));
   t[0xf6] = V(undefined, undefined, undefined, B('mulx Gd,Bd,Ed'));
-  t[0xf7] = V(B('bextr Gd,Ed,Bd', LOG), B('shlx Gd,Ed,Bd'), B('sarx Gd,Ed,Bd'), B('shrx Gd,Ed,Bd'));
+  t[0xf7] = V(B('bextr Gd,Ed,Bd', BEXTR), B('shlx Gd,Ed,Bd'), B('sarx Gd,Ed,Bd'), B('shrx Gd,Ed,Bd'));
   void SZP;
   return t;
 }
@@ -323,7 +329,8 @@ export function buildXopMaps(): Record<number, Node[]> {
     m9[0x94 + i] = X(vw(`xop:vpshl${s} Vx,Wx,Hx`, `xop:vpshl${s} Vx,Hx,Wx`));
     m9[0x98 + i] = X(vw(`xop:vpsha${s} Vx,Wx,Hx`, `xop:vpsha${s} Vx,Hx,Wx`));
   });
-  const T: Facts = { touch: 0, w: OSZAPC };
+  // TBM: CF/ZF/SF from the result, OF cleared, AF/PF undefined; its BEXTR leaves SF undefined too.
+  const T: Facts = { touch: 0, w: OSZAPC, u: FL.AF | FL.PF };
   const tbm = (n: string): Row => [`amd:${n} Bd,Ed`, T];
   m9[0x01] = X(group([undefined, tbm('blcfill'), tbm('blsfill'), tbm('blcs'), tbm('tzmsk'), tbm('blcic'), tbm('blsic'),
     tbm('t1mskc')].map((r) => row(r))));
@@ -339,7 +346,7 @@ export function buildXopMaps(): Record<number, Node[]> {
     0xe1: 'vphsubbw', 0xe2: 'vphsubwd', 0xe3: 'vphsubdq',
   };
   for (const [op, n] of Object.entries(HADD)) m9[Number(op)] = X(`${n} Vx,Wx`);
-  mA[0x10] = X(['amd:bextr Gd,Ed,Id', T]);
+  mA[0x10] = X(['amd:bextr Gd,Ed,Id', { ...T, u: FL.SF | FL.AF | FL.PF }]);
   mA[0x12] = X(group([row(['amd:lwpins Bd,Ed,Id', { touch: 0, w: FL.CF }]), row(['amd:lwpval Bd,Ed,Id', { touch: 0 }])]));
   return { 8: m8, 9: m9, 10: mA };
 }
