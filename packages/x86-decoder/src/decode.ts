@@ -10,15 +10,90 @@
 // than 15 bytes is #GP (TooLong). Encodings the CPU rejects with #UD still decode as far as
 // the form is known (so the formatter can name them as objdump does) but report Invalid.
 
-import { Cf, compileForms, INVALID, NK, Node, type FormColumns } from './forms.js';
+import { compileForms, INVALID, NK, Node, type FormColumns } from './forms.js';
 import { DecodeStatus, Instruction, OpKind, Pfx, UdReason } from './instruction.js';
 import {
-  Loc, RC, SPEC_LOC, SPEC_M16, SPEC_M32, SPEC_N, SPEC_ONLY, SPEC_P16, SPEC_P32, SPEC_RC,
+  Loc, RC, SPEC_M16, SPEC_M32, SPEC_N, SPEC_ONLY, SPEC_P16, SPEC_P32, SPEC_RC,
   SPEC_SX, SPEC_VSIZE,
 } from './operands.js';
 import { Reg, Seg } from './registers.js';
 import { MAPS, VEX_MAPS } from './tables/index.js';
 import { fixExtended } from './vex.js';
+
+// Enum members the hot path uses, as module constants: V8 folds a module's own const
+// primitives into the code but loads properties of imported objects at run time
+// (measured: about 15% of the decode time).
+const KIND_CONST1 = OpKind.CONST1;
+const KIND_FAR = OpKind.FAR;
+const KIND_IMM = OpKind.IMM;
+const KIND_MEM = OpKind.MEM;
+const KIND_REG = OpKind.REG;
+const KIND_REL = OpKind.REL;
+const LOC_CONST1 = Loc.CONST1;
+const LOC_FAR = Loc.FAR;
+const LOC_FIXED = Loc.FIXED;
+const LOC_IMM = Loc.IMM;
+const LOC_IS4 = Loc.IS4;
+const LOC_MOFFS = Loc.MOFFS;
+const LOC_OPREG = Loc.OPREG;
+const LOC_REG = Loc.REG;
+const LOC_REL = Loc.REL;
+const LOC_RM = Loc.RM;
+const LOC_STR_DST = Loc.STR_DST;
+const LOC_STR_SRC = Loc.STR_SRC;
+const LOC_VVVV = Loc.VVVV;
+const LOC_XLAT = Loc.XLAT;
+const NK_ASZ = NK.ASZ;
+const NK_FORM = NK.FORM;
+const NK_GROUP = NK.GROUP;
+const NK_INVALID = NK.INVALID;
+const NK_MOD = NK.MOD;
+const NK_OSZ = NK.OSZ;
+const NK_PFX = NK.PFX;
+const NK_RM = NK.RM;
+const NK_VEXW = NK.VEXW;
+const PFX_ADSIZE = Pfx.ADSIZE;
+const PFX_EVEX = Pfx.EVEX;
+const PFX_FWAIT = Pfx.FWAIT;
+const PFX_LOCK = Pfx.LOCK;
+const PFX_OPSIZE = Pfx.OPSIZE;
+const PFX_REP = Pfx.REP;
+const PFX_REPNE = Pfx.REPNE;
+const PFX_SEG = Pfx.SEG;
+const PFX_VEX = Pfx.VEX;
+const PFX_XOP = Pfx.XOP;
+const RC_GPRA = RC.GPRA;
+const RC_GPRV = RC.GPRV;
+const RC_XMMH = RC.XMMH;
+const RC_XMMV = RC.XMMV;
+const REG_AX = Reg.AX;
+const REG_BP = Reg.BP;
+const REG_BX = Reg.BX;
+const REG_DI = Reg.DI;
+const REG_EAX = Reg.EAX;
+const REG_EBX = Reg.EBX;
+const REG_EDI = Reg.EDI;
+const REG_ESI = Reg.ESI;
+const REG_NONE = Reg.NONE;
+const REG_SI = Reg.SI;
+const REG_XMM0 = Reg.XMM0;
+const REG_YMM0 = Reg.YMM0;
+const REG_ZMM0 = Reg.ZMM0;
+const SEG_CS = Seg.CS;
+const SEG_DS = Seg.DS;
+const SEG_ES = Seg.ES;
+const SEG_FS = Seg.FS;
+const SEG_GS = Seg.GS;
+const SEG_NONE = Seg.NONE;
+const SEG_SS = Seg.SS;
+const ST_Invalid = DecodeStatus.Invalid;
+const ST_Ok = DecodeStatus.Ok;
+const ST_TooLong = DecodeStatus.TooLong;
+const ST_Truncated = DecodeStatus.Truncated;
+const UD_LOCK = UdReason.LOCK;
+const UD_OPCODE = UdReason.OPCODE;
+const UD_REGISTER_OPERAND = UdReason.REGISTER_OPERAND;
+const UD_SEGMENT_REGISTER = UdReason.SEGMENT_REGISTER;
 
 /** Decoder options. */
 export const DecodeFlags = {
@@ -41,7 +116,7 @@ const PK_LOCK = 4;
 const PK_REP = 5;
 const PREFIX_KIND = new Uint8Array(256);
 const PREFIX_SEG = new Uint8Array(256);
-for (const [b, s] of [[0x26, Seg.ES], [0x2e, Seg.CS], [0x36, Seg.SS], [0x3e, Seg.DS], [0x64, Seg.FS], [0x65, Seg.GS]] as const) {
+for (const [b, s] of [[0x26, SEG_ES], [0x2e, SEG_CS], [0x36, SEG_SS], [0x3e, SEG_DS], [0x64, SEG_FS], [0x65, SEG_GS]] as const) {
   PREFIX_KIND[b] = PK_SEG;
   PREFIX_SEG[b] = s;
 }
@@ -52,11 +127,58 @@ PREFIX_KIND[0xf2] = PK_REP;
 PREFIX_KIND[0xf3] = PK_REP;
 
 // 16-bit ModRM base/index pairs (rm 0-7).
-const BASE16 = [Reg.BX, Reg.BX, Reg.BP, Reg.BP, Reg.SI, Reg.DI, Reg.BP, Reg.BX];
-const INDEX16 = [Reg.SI, Reg.DI, Reg.SI, Reg.DI, Reg.NONE, Reg.NONE, Reg.NONE, Reg.NONE];
+const BASE16 = [REG_BX, REG_BX, REG_BP, REG_BP, REG_SI, REG_DI, REG_BP, REG_BX];
+const INDEX16 = [REG_SI, REG_DI, REG_SI, REG_DI, REG_NONE, REG_NONE, REG_NONE, REG_NONE];
 
+// Columns the decode loop reads, hoisted out of the FORM object.
+const MAP0 = MAPS[0] as Node[];
 const OPS = FORM.ops;
+const OP_LOC = FORM.opLoc;
 const NEEDS_MODRM = FORM.needsModrm;
+const F_WAIT = FORM.waitForm;
+const F_PFX_IGNORED = FORM.pfxIgnored;
+const F_NO_OSZ = FORM.noOsz;
+const F_BY_ADDR = FORM.byAddr;
+const F_OP_COUNT = FORM.opCount;
+const F_RM_INDEX = FORM.rmIndex;
+const F_OSZ_USED = FORM.oszUsed;
+const F_SFX = FORM.sfx;
+const F_LOCK = FORM.lock;
+const F_CHECK = FORM.check;
+const F_SREG_OP = FORM.sregOp;
+
+// Per operand slot (form * 4 + i), resolved once so the loop skips the spec indirection:
+// the register id of number 0 at operand size 16 / 32 (DYN: computed by `regOf`), and the
+// memory size and size keyword at operand size 16 / 32 (MEM_VL: chosen by VEX.L instead).
+const DYN = 255;
+const SLOTS = FORM.count * 4;
+const REG_BASE16 = new Uint8Array(SLOTS).fill(DYN);
+const REG_BASE32 = new Uint8Array(SLOTS).fill(DYN);
+const MEM_VL = new Uint8Array(SLOTS);
+const MEM_BYTES16 = new Uint16Array(SLOTS);
+const MEM_BYTES32 = new Uint16Array(SLOTS);
+const MEM_PTR16 = new Uint8Array(SLOTS);
+const MEM_PTR32 = new Uint8Array(SLOTS);
+for (let slot = 0; slot < SLOTS; slot++) {
+  const rc = SPEC_RC[OPS[slot] as number] as number;
+  if (rc === RC_GPRV) {
+    REG_BASE16[slot] = REG_AX;
+    REG_BASE32[slot] = REG_EAX;
+  } else if (rc === RC_XMMH) {
+    REG_BASE16[slot] = REG_BASE32[slot] = REG_XMM0;
+  } else if (rc < 32) {
+    REG_BASE16[slot] = REG_BASE32[slot] = rc * 8;
+  }
+  MEM_VL[slot] = rc === RC_XMMV || rc === RC_XMMH ? 1 : 0;
+  const spec = OPS[slot] as number;
+  MEM_BYTES16[slot] = SPEC_M16[spec] as number;
+  MEM_BYTES32[slot] = SPEC_M32[spec] as number;
+  MEM_PTR16[slot] = SPEC_P16[spec] as number;
+  MEM_PTR32[slot] = SPEC_P32[spec] as number;
+}
+// Immediate byte count per spec at operand size 16 / 32 (Iz is 2 or 4 bytes).
+const IMM_SIZE16 = Uint8Array.from(SPEC_N, (n, s) => (SPEC_VSIZE[s] && n === 4 ? 2 : n));
+const IMM_SIZE32 = Uint8Array.from(SPEC_N);
 
 /**
  * Decodes one instruction from `code[offset..end)` as `bits`-bit code at address `ip`.
@@ -71,23 +193,7 @@ export function decodeInto(
   ip: number,
   flags = 0,
 ): DecodeStatus {
-  const st = decodeOne(out, code, offset, end, bits, ip, flags);
-  if ((out.prefixes & Pfx.FWAIT) !== 0 && (st === DecodeStatus.TooLong || st === DecodeStatus.Truncated || out.form === 0)) {
-    // The folded x87 instruction does not decode: 9B stands alone after all (objdump agrees).
-    return decodeOne(out, code, offset, end, bits, ip, flags & ~DecodeFlags.FOLD_FWAIT);
-  }
-  return st;
-}
-
-function decodeOne(
-  out: Instruction,
-  code: Uint8Array,
-  offset: number,
-  end: number,
-  bits: 16 | 32,
-  ip: number,
-  flags: number,
-): DecodeStatus {
+  if ((flags & DecodeFlags.FOLD_FWAIT) !== 0) return decodeFolding(out, code, offset, end, bits, ip, flags);
   out.reset();
   out.bits = bits;
   out.ip = ip;
@@ -111,8 +217,8 @@ function decodeOne(
       // FWAIT folding (a disassembly option): objdump treats 9B before an x87 opcode as a
       // prefix of it and names the waiting twin (FNSTCW -> FSTCW). The CPU core leaves the
       // option off: to the hardware 9B is an instruction of its own.
-      if (b === 0x9b && (flags & DecodeFlags.FOLD_FWAIT) !== 0 && x87Follows(code, pos + 1, end)) {
-        prefixes |= Pfx.FWAIT;
+      if (b === 0x9b && (flags & FOLD_NOW) !== 0 && x87Follows(code, pos + 1, end)) {
+        prefixes |= PFX_FWAIT;
         pos++;
         continue;
       }
@@ -124,25 +230,25 @@ function decodeOne(
     if (k === PK_SEG) {
       out.segOverride = PREFIX_SEG[b] as number;
       segIdx = i;
-      prefixes |= Pfx.SEG;
+      prefixes |= PFX_SEG;
     } else if (k === PK_OSZ) {
       if (oszIdx < 0) osz16 = !osz16;
       oszIdx = i;
-      prefixes |= Pfx.OPSIZE;
+      prefixes |= PFX_OPSIZE;
     } else if (k === PK_ASZ) {
       if (aszIdx < 0) asz16 = !asz16;
       aszIdx = i;
-      prefixes |= Pfx.ADSIZE;
+      prefixes |= PFX_ADSIZE;
     } else if (k === PK_LOCK) {
-      prefixes |= Pfx.LOCK;
+      prefixes |= PFX_LOCK;
     } else {
       rep = b;
       repIdx = i;
     }
     pos++;
   }
-  if (rep === 0xf3) prefixes |= Pfx.REP;
-  else if (rep === 0xf2) prefixes |= Pfx.REPNE;
+  if (rep === 0xf3) prefixes |= PFX_REP;
+  else if (rep === 0xf2) prefixes |= PFX_REPNE;
 
   // Opcode map selection.
   let map = 0;
@@ -184,7 +290,7 @@ function decodeOne(
     repIdx = -1; // a legacy F2/F3 before VEX is not the mandatory prefix (objdump prints it)
     osz16 = false;
   } else {
-    node = (MAPS[0] as Node[])[b] as Node;
+    node = MAP0[b] as Node;
   }
   out.opMap = map;
   out.opcode = b;
@@ -192,31 +298,43 @@ function decodeOne(
   // Walk the selector tree.
   let mandIdx = -1; // the prefix byte a PFX selector consumed
   let oszBeforePfx = osz16;
-  let mandatory = out.prefixes & (Pfx.VEX | Pfx.EVEX | Pfx.XOP) ? out.vexPp : rep === 0xf3 ? 2 : rep === 0xf2 ? 3 : oszIdx >= 0 ? 1 : 0;
+  let mandatory = out.prefixes & (PFX_VEX | PFX_EVEX | PFX_XOP) ? out.vexPp : rep === 0xf3 ? 2 : rep === 0xf2 ? 3 : oszIdx >= 0 ? 1 : 0;
   for (;;) {
     const kind = node.kind;
-    if (kind === NK.FORM) break;
-    if (kind === NK.INVALID) {
+    if (kind === NK_FORM) break;
+    if (kind <= NK_RM) {
+      // ModRM selectors (the common case): GROUP, MOD, RM.
+      if (modrm < 0) {
+        if (pos >= end) return truncated(out, pos - offset);
+        if (pos >= maxEnd) return tooLong(out);
+        modrm = code[pos++] as number;
+      }
+      if (kind === NK_GROUP) node = node.kids[(modrm >> 3) & 7] as Node;
+      else if (kind === NK_MOD) node = node.kids[modrm >= 0xc0 ? 1 : 0] as Node;
+      else node = node.kids[modrm & 7] as Node;
+      continue;
+    }
+    if (kind === NK_INVALID) {
       out.prefixes |= prefixes;
       out.opSize = osz16 ? 16 : 32;
       out.adSize = asz16 ? 16 : 32;
       return invalidAt(out, Math.max(pos, opStart + 1) - offset);
     }
-    if (kind === NK.PFX) {
+    if (kind === NK_PFX) {
       const child = node.kids[mandatory] as Node;
-      if (mandatory !== 0 && child.kind === NK.INVALID && mandatory !== 1 && oszIdx >= 0 && (node.kids[1] as Node).kind !== NK.INVALID) {
+      if (mandatory !== 0 && child.kind === NK_INVALID && mandatory !== 1 && oszIdx >= 0 && (node.kids[1] as Node).kind !== NK_INVALID) {
         // F2/F3 without a form of their own: 66 may still select one (objdump prints the rep as unused).
         mandatory = 1;
         node = node.kids[1] as Node;
       } else if (
-        child.kind === NK.FORM && mandatory !== 0 &&
-        (child.form === (node.kids[0] as Node).form || (mandatory >= 2 && FORM.pfxIgnored[child.form] === 1))
+        child.kind === NK_FORM && mandatory !== 0 &&
+        (child.form === (node.kids[0] as Node).form || (mandatory >= 2 && F_PFX_IGNORED[child.form] === 1))
       ) {
         // The form ignores this prefix (F2 90 is NOP): the prefix stays unused, but a 66
         // beside an ignored F2/F3 may still select its own form (F2 66 90 is XCHG AX,AX).
         const k1 = node.kids[1] as Node;
         const k0 = node.kids[0] as Node;
-        const k1Own = k1.kind !== NK.INVALID && !(k1.kind === NK.FORM && (k1.form === child.form || k1.form === k0.form));
+        const k1Own = k1.kind !== NK_INVALID && !(k1.kind === NK_FORM && (k1.form === child.form || k1.form === k0.form));
         if (mandatory >= 2 && oszIdx >= 0 && k1Own) {
           mandatory = 1;
           node = k1;
@@ -233,7 +351,7 @@ function decodeOne(
       }
       oszBeforePfx = osz16;
       if (mandatory === 1) {
-        if (!(out.prefixes & Pfx.VEX)) {
+        if (!(out.prefixes & PFX_VEX)) {
           mandIdx = oszIdx;
           osz16 = bits === 16;
         }
@@ -243,34 +361,23 @@ function decodeOne(
       }
       continue;
     }
-    if (kind === NK.OSZ) {
+    if (kind === NK_OSZ) {
       node = node.kids[osz16 ? 0 : 1] as Node;
       continue;
     }
-    if (kind === NK.ASZ) {
+    if (kind === NK_ASZ) {
       node = node.kids[asz16 ? 0 : 1] as Node;
       continue;
     }
-    if (kind === NK.VEXW || kind === NK.VEXL) {
-      node = node.kids[kind === NK.VEXW ? out.vexW : out.vexL] as Node;
-      continue;
-    }
-    if (modrm < 0) {
-      if (pos >= end) return truncated(out, pos - offset);
-      if (pos >= maxEnd) return tooLong(out);
-      modrm = code[pos++] as number;
-    }
-    if (kind === NK.GROUP) node = node.kids[(modrm >> 3) & 7] as Node;
-    else if (kind === NK.MOD) node = node.kids[modrm >= 0xc0 ? 1 : 0] as Node;
-    else node = node.kids[modrm & 7] as Node; // NK.RM
+    node = node.kids[kind === NK_VEXW ? out.vexW : out.vexL] as Node; // NK.VEXW or NK.VEXL
   }
 
   let form = node.form;
-  if ((prefixes & Pfx.FWAIT) !== 0 && FORM.waitForm[form]) form = FORM.waitForm[form] as number;
+  if ((prefixes & PFX_FWAIT) !== 0 && F_WAIT[form]) form = F_WAIT[form] as number;
   out.form = form;
   let oszQuirk = false;
   if (mandIdx >= 0) {
-    if (FORM.pfxIgnored[form]) {
+    if (F_PFX_IGNORED[form]) {
       osz16 = oszBeforePfx;
       // objdump prints a 66 beside an ignored F3 (or after an ignored F2) as data16 although
       // it sizes the operand.
@@ -279,12 +386,12 @@ function decodeOne(
       out.usedPrefixes |= 1 << mandIdx;
     }
   }
-  if (FORM.noOsz[form]) osz16 = false;
+  if (F_NO_OSZ[form]) osz16 = false;
   const opSize = osz16 ? 16 : 32;
   out.opSize = opSize;
   out.adSize = asz16 ? 16 : 32;
   out.prefixes |= prefixes;
-  if (aszIdx >= 0 && FORM.byAddr[form]) out.usedPrefixes |= 1 << aszIdx;
+  if (aszIdx >= 0 && F_BY_ADDR[form]) out.usedPrefixes |= 1 << aszIdx;
 
   if (modrm < 0 && NEEDS_MODRM[form]) {
     if (pos >= end) return truncated(out, pos - offset);
@@ -295,59 +402,82 @@ function decodeOne(
 
   // Memory operand addressing (ModRM.mod != 3).
   let udReason = 0;
-  const n = FORM.opCount[form] as number;
+  const n = F_OP_COUNT[form] as number;
   out.opCount = n;
   // Memory operands make the segment and address-size prefixes "used" (objdump prints the
   // unused ones): hasMem for the segment, aszUsed for 67.
   let hasMem = false;
   let aszUsed = false;
-  for (let i = 0; i < n; i++) {
-    const spec = OPS[form * 4 + i] as number;
-    const loc = SPEC_LOC[spec] as number;
-    if (loc !== Loc.RM) continue;
+  const ri = F_RM_INDEX[form] as number;
+  if (ri !== 255) {
+    const spec = OPS[form * 4 + ri] as number;
     const only = SPEC_ONLY[spec] as number;
     if (modrm >= 0xc0 || only === 2) {
-      if (only === 1) udReason = UdReason.REGISTER_OPERAND;
-      out.opKind[i] = OpKind.REG;
-      out.opReg[i] = regOf(SPEC_RC[spec] as number, modrm & 7, opSize, out.vexL, asz16);
-      continue;
+      if (only === 1) udReason = UD_REGISTER_OPERAND;
+      out.opKind[ri] = KIND_REG;
+      const base = (opSize === 16 ? REG_BASE16 : REG_BASE32)[form * 4 + ri] as number;
+      out.opReg[ri] = base !== DYN ? base + (modrm & 7) : regOf(SPEC_RC[spec] as number, modrm & 7, opSize, out.vexL, asz16);
+    } else {
+      hasMem = true;
+      const rm = modrm & 7;
+      if (!asz16 && rm !== 4 && (modrm & 0xc7) !== 5) {
+        // The common case inline: [reg32], [reg32+disp8], [reg32+disp32].
+        const md = modrm >> 6;
+        const dispSize = md === 1 ? 1 : md === 2 ? 4 : 0;
+        if (pos + dispSize > end) return truncated(out, end - offset);
+        if (pos + dispSize > maxEnd) return tooLong(out);
+        out.memBase = REG_EAX + rm;
+        out.memIndex = REG_NONE;
+        out.memScale = 1;
+        out.memDisp = dispSize === 1 ? ((code[pos] as number) << 24) >> 24 : dispSize === 4 ? readLE(code, pos, 4) | 0 : 0;
+        out.memDispSize = dispSize;
+        out.memSeg = out.segOverride !== SEG_NONE ? out.segOverride : rm === 5 ? SEG_SS : SEG_DS;
+        pos += dispSize;
+        aszUsed = true;
+      } else {
+        pos = decodeModrmMemory(out, code, pos, end, maxEnd, modrm, asz16);
+        if (pos < 0) return pos === -1 ? truncated(out, end - offset) : tooLong(out);
+        // objdump leaves 67 "unused" on a 32-bit displacement-only address (it prints addr32).
+        aszUsed = asz16 || out.memBase !== REG_NONE || out.memIndex !== REG_NONE;
+      }
+      out.opKind[ri] = KIND_MEM;
+      setMemSize(out, ri, opSize);
     }
-    hasMem = true;
-    pos = decodeModrmMemory(out, code, pos, end, maxEnd, modrm, asz16);
-    if (pos < 0) return pos === -1 ? truncated(out, end - offset) : tooLong(out);
-    // objdump leaves 67 "unused" on a 32-bit displacement-only address (it prints addr32).
-    aszUsed = asz16 || out.memBase !== Reg.NONE || out.memIndex !== Reg.NONE;
-    out.opKind[i] = OpKind.MEM;
-    setMemSize(out, i, spec, opSize);
   }
 
   // Remaining operands, in encoding order of their bytes (immediates follow displacement).
   for (let i = 0; i < n; i++) {
+    const loc = OP_LOC[form * 4 + i] as number;
+    if (loc === LOC_RM) continue;
     const spec = OPS[form * 4 + i] as number;
-    const loc = SPEC_LOC[spec] as number;
     switch (loc) {
-      case Loc.RM:
+      case LOC_RM:
         break;
-      case Loc.REG:
-        out.opKind[i] = OpKind.REG;
-        out.opReg[i] = regOf(SPEC_RC[spec] as number, (modrm >> 3) & 7, opSize, out.vexL, asz16);
+      case LOC_REG: {
+        out.opKind[i] = KIND_REG;
+        const base = (opSize === 16 ? REG_BASE16 : REG_BASE32)[form * 4 + i] as number;
+        out.opReg[i] = base !== DYN ? base + ((modrm >> 3) & 7) : regOf(SPEC_RC[spec] as number, (modrm >> 3) & 7, opSize, out.vexL, asz16);
         break;
-      case Loc.OPREG:
-        out.opKind[i] = OpKind.REG;
-        out.opReg[i] = regOf(SPEC_RC[spec] as number, b & 7, opSize, out.vexL, asz16);
+      }
+      case LOC_OPREG: {
+        out.opKind[i] = KIND_REG;
+        const base = (opSize === 16 ? REG_BASE16 : REG_BASE32)[form * 4 + i] as number;
+        out.opReg[i] = base !== DYN ? base + (b & 7) : regOf(SPEC_RC[spec] as number, b & 7, opSize, out.vexL, asz16);
         break;
-      case Loc.FIXED:
-        out.opKind[i] = OpKind.REG;
-        out.opReg[i] = regOf(SPEC_RC[spec] as number, SPEC_N[spec] as number, opSize, out.vexL, asz16);
+      }
+      case LOC_FIXED: {
+        out.opKind[i] = KIND_REG;
+        const base = (opSize === 16 ? REG_BASE16 : REG_BASE32)[form * 4 + i] as number;
+        out.opReg[i] = base !== DYN ? base + (SPEC_N[spec] as number) : regOf(SPEC_RC[spec] as number, SPEC_N[spec] as number, opSize, out.vexL, asz16);
         break;
-      case Loc.VVVV:
-        out.opKind[i] = OpKind.REG;
+      }
+      case LOC_VVVV:
+        out.opKind[i] = KIND_REG;
         out.opReg[i] = regOf(SPEC_RC[spec] as number, out.vexV & 7, opSize, out.vexL, asz16);
         break;
-      case Loc.IMM:
-      case Loc.IS4: {
-        let size = SPEC_N[spec] as number;
-        if (SPEC_VSIZE[spec] && size === 4 && osz16) size = 2;
+      case LOC_IMM:
+      case LOC_IS4: {
+        const size = (osz16 ? IMM_SIZE16 : IMM_SIZE32)[spec] as number;
         if (pos + size > end) return truncated(out, end - offset);
         if (pos + size > maxEnd) return tooLong(out);
         let v = readLE(code, pos, size);
@@ -356,25 +486,25 @@ function decodeOne(
           v = (v << 24) >> 24;
           v = opSize === 16 ? v & 0xffff : v >>> 0;
         }
-        if (loc === Loc.IS4) {
-          out.opKind[i] = OpKind.REG;
+        if (loc === LOC_IS4) {
+          out.opKind[i] = KIND_REG;
           out.opReg[i] = regOf(SPEC_RC[spec] as number, (v >> 4) & 7, opSize, out.vexL, asz16);
           out.imm2 = v;
-        } else if (i > 0 && out.opKind[i - 1] === OpKind.IMM) {
+        } else if (i > 0 && out.opKind[i - 1] === KIND_IMM) {
           out.imm2 = v; // ENTER's second immediate
-          out.opKind[i] = OpKind.IMM;
+          out.opKind[i] = KIND_IMM;
         } else {
           out.imm = v;
-          out.opKind[i] = OpKind.IMM;
+          out.opKind[i] = KIND_IMM;
         }
         out.opBytes[i] = size;
         break;
       }
-      case Loc.CONST1:
-        out.opKind[i] = OpKind.CONST1;
+      case LOC_CONST1:
+        out.opKind[i] = KIND_CONST1;
         out.imm = 1;
         break;
-      case Loc.REL: {
+      case LOC_REL: {
         let size = SPEC_N[spec] as number;
         if (size === 4 && osz16) size = 2;
         if (pos + size > end) return truncated(out, end - offset);
@@ -383,50 +513,52 @@ function decodeOne(
         pos += size;
         disp = size === 1 ? (disp << 24) >> 24 : size === 2 ? (disp << 16) >> 16 : disp | 0;
         out.imm = disp >>> 0;
-        out.opKind[i] = OpKind.REL;
+        out.opKind[i] = KIND_REL;
         out.opBytes[i] = size;
         const next = ip + (pos - offset);
         out.target = opSize === 16 ? (next + disp) & 0xffff : (next + disp) >>> 0;
         break;
       }
-      case Loc.FAR: {
+      case LOC_FAR: {
         const size = osz16 ? 2 : 4;
         if (pos + size + 2 > end) return truncated(out, end - offset);
         if (pos + size + 2 > maxEnd) return tooLong(out);
         out.imm = readLE(code, pos, size);
         out.imm2 = readLE(code, pos + size, 2);
         pos += size + 2;
-        out.opKind[i] = OpKind.FAR;
+        out.opKind[i] = KIND_FAR;
         break;
       }
-      case Loc.MOFFS: {
+      case LOC_MOFFS: {
         const size = asz16 ? 2 : 4;
         if (pos + size > end) return truncated(out, end - offset);
         if (pos + size > maxEnd) return tooLong(out);
+        clearMem(out);
         out.memDisp = readLE(code, pos, size);
         out.memDispSize = size;
         pos += size;
-        out.memSeg = out.segOverride === Seg.NONE ? Seg.DS : out.segOverride;
-        out.opKind[i] = OpKind.MEM;
+        out.memSeg = out.segOverride === SEG_NONE ? SEG_DS : out.segOverride;
+        out.opKind[i] = KIND_MEM;
         hasMem = true; // 67 stays "unused" for objdump, as for other displacement-only forms
-        setMemSize(out, i, spec, opSize);
+        setMemSize(out, i, opSize);
         break;
       }
-      case Loc.STR_SRC:
-      case Loc.XLAT:
-        out.opKind[i] = OpKind.MEM;
-        out.memSeg = out.segOverride === Seg.NONE ? Seg.DS : out.segOverride;
-        out.memBase = loc === Loc.XLAT ? (asz16 ? Reg.BX : Reg.EBX) : asz16 ? Reg.SI : Reg.ESI;
-        setMemSize(out, i, spec, opSize);
+      case LOC_STR_SRC:
+      case LOC_XLAT:
+        out.opKind[i] = KIND_MEM;
+        clearMem(out);
+        out.memSeg = out.segOverride === SEG_NONE ? SEG_DS : out.segOverride;
+        out.memBase = loc === LOC_XLAT ? (asz16 ? REG_BX : REG_EBX) : asz16 ? REG_SI : REG_ESI;
+        setMemSize(out, i, opSize);
         hasMem = true;
         aszUsed = true;
         break;
-      case Loc.STR_DST:
-        out.opKind[i] = OpKind.MEM;
-        out.mem2Seg = Seg.ES;
-        out.mem2Base = asz16 ? Reg.DI : Reg.EDI;
+      case LOC_STR_DST:
+        out.opKind[i] = KIND_MEM;
+        out.mem2Seg = SEG_ES;
+        out.mem2Base = asz16 ? REG_DI : REG_EDI;
         aszUsed = true; // ES is fixed: a segment prefix stays unused
-        setMemSize(out, i, spec, opSize);
+        setMemSize(out, i, opSize);
         break;
       default:
         break;
@@ -434,31 +566,57 @@ function decodeOne(
   }
   if (segIdx >= 0 && hasMem) out.usedPrefixes |= 1 << segIdx;
   // oszUsed 2: only a register operand's width depends on the operand size (MOV r/m16, Sreg).
-  const oszUsed = FORM.oszUsed[form] as number;
+  const oszUsed = F_OSZ_USED[form] as number;
   // A legacy 66 before VEX/EVEX/XOP is never the operand size (objdump prints data16).
-  const extended = (out.prefixes & (Pfx.VEX | Pfx.EVEX | Pfx.XOP)) !== 0;
-  if (oszIdx >= 0 && !oszQuirk && !extended && (FORM.sfx[form] || oszUsed === 1 || (oszUsed === 2 && modrm >= 0xc0))) {
+  const extended = (out.prefixes & (PFX_VEX | PFX_EVEX | PFX_XOP)) !== 0;
+  if (oszIdx >= 0 && !oszQuirk && !extended && (F_SFX[form] || oszUsed === 1 || (oszUsed === 2 && modrm >= 0xc0))) {
     out.usedPrefixes |= 1 << oszIdx;
   }
   if (aszIdx >= 0 && aszUsed) out.usedPrefixes |= 1 << aszIdx;
 
-  if (out.prefixes & (Pfx.VEX | Pfx.EVEX | Pfx.XOP)) fixExtended(out); // VSIB, EVEX zmm/disp8*N
+  if (extended) fixExtended(out); // VSIB, EVEX zmm/disp8*N
   out.length = pos - offset;
-  if ((prefixes & Pfx.LOCK) !== 0 && (!FORM.lock[form] || !hasMem || out.opKind[0] !== OpKind.MEM)) {
-    udReason = UdReason.LOCK;
+  if ((prefixes & PFX_LOCK) !== 0 && (!F_LOCK[form] || !hasMem || out.opKind[0] !== KIND_MEM)) {
+    udReason = UD_LOCK;
   }
-  if (udReason === 0 && FORM.cf[form] === Cf.UD) udReason = UdReason.OPCODE;
-  if (udReason === 0 && (FORM.sregOp[form] as number) >= 0) {
-    // Segment register 6/7 does not exist; MOV CS, r/m is #UD.
-    const sreg = (modrm >> 3) & 7;
-    if (sreg > 5 || (sreg === Seg.CS && FORM.sregOp[form] === 0)) udReason = UdReason.SEGMENT_REGISTER;
+  const check = F_CHECK[form] as number;
+  if (check !== 0 && udReason === 0) {
+    if ((check & 1) !== 0) udReason = UD_OPCODE;
+    else {
+      // Segment register 6/7 does not exist; MOV CS, r/m is #UD.
+      const sreg = (modrm >> 3) & 7;
+      if (sreg > 5 || (sreg === SEG_CS && F_SREG_OP[form] === 0)) udReason = UD_SEGMENT_REGISTER;
+    }
   }
   if (udReason !== 0) {
     out.udReason = udReason;
-    out.status = DecodeStatus.Invalid;
-    return DecodeStatus.Invalid;
+    out.status = ST_Invalid;
+    return ST_Invalid;
   }
-  return DecodeStatus.Ok;
+  out.status = ST_Ok;
+  return ST_Ok;
+}
+
+/** Internal flag: fold FWAIT in this attempt. */
+const FOLD_NOW = 0x10000;
+
+/** `decodeInto` with FOLD_FWAIT: fold if the x87 instruction after 9B decodes, else 9B alone. */
+function decodeFolding(
+  out: Instruction,
+  code: Uint8Array,
+  offset: number,
+  end: number,
+  bits: 16 | 32,
+  ip: number,
+  flags: number,
+): DecodeStatus {
+  const rest = flags & ~DecodeFlags.FOLD_FWAIT;
+  const st = decodeInto(out, code, offset, end, bits, ip, rest | FOLD_NOW);
+  if ((out.prefixes & PFX_FWAIT) !== 0 && (st === ST_TooLong || st === ST_Truncated || out.form === 0)) {
+    // The folded x87 instruction does not decode: 9B stands alone after all (objdump agrees).
+    return decodeInto(out, code, offset, end, bits, ip, rest);
+  }
+  return st;
 }
 
 /** True when the bytes from `pos` are prefixes or FWAITs followed by an x87 escape (D8-DF). */
@@ -487,24 +645,24 @@ function readLE(code: Uint8Array, pos: number, size: number): number {
 /** Register id for a class and 3-bit number. */
 function regOf(rc: number, num: number, opSize: number, vexL: number, asz16: boolean): number {
   switch (rc) {
-    case RC.GPRA:
-      return (asz16 ? Reg.AX : Reg.EAX) + num;
-    case RC.GPRV:
-      return (opSize === 16 ? Reg.AX : Reg.EAX) + num;
-    case RC.XMMV:
-      return (vexL === 2 ? Reg.ZMM0 : vexL ? Reg.YMM0 : Reg.XMM0) + num;
-    case RC.XMMH:
-      return Reg.XMM0 + num;
+    case RC_GPRA:
+      return (asz16 ? REG_AX : REG_EAX) + num;
+    case RC_GPRV:
+      return (opSize === 16 ? REG_AX : REG_EAX) + num;
+    case RC_XMMV:
+      return (vexL === 2 ? REG_ZMM0 : vexL ? REG_YMM0 : REG_XMM0) + num;
+    case RC_XMMH:
+      return REG_XMM0 + num;
     default:
       return rc * 8 + num;
   }
 }
 
-function setMemSize(out: Instruction, i: number, spec: number, opSize: number): void {
-  const rc = SPEC_RC[spec] as number;
-  const big = rc === RC.XMMV || rc === RC.XMMH ? out.vexL !== 0 : opSize === 32;
-  out.opBytes[i] = big ? (SPEC_M32[spec] as number) : (SPEC_M16[spec] as number);
-  out.opPtr[i] = big ? (SPEC_P32[spec] as number) : (SPEC_P16[spec] as number);
+function setMemSize(out: Instruction, i: number, opSize: number): void {
+  const slot = out.form * 4 + i;
+  const big = MEM_VL[slot] ? out.vexL !== 0 : opSize === 32;
+  out.opBytes[i] = (big ? MEM_BYTES32 : MEM_BYTES16)[slot] as number;
+  out.opPtr[i] = (big ? MEM_PTR32 : MEM_PTR16)[slot] as number;
 }
 
 /** Parses the memory form of a ModRM (+SIB, displacement). Returns the new position, -1 truncated, -2 too long. */
@@ -519,15 +677,16 @@ function decodeModrmMemory(
 ): number {
   const md = modrm >> 6;
   const rm = modrm & 7;
+  clearMem(out);
   let dispSize = 0;
-  let defSeg: number = Seg.DS;
+  let defSeg: number = SEG_DS;
   if (asz16) {
     if (md === 0 && rm === 6) {
       dispSize = 2;
     } else {
       out.memBase = BASE16[rm] as number;
       out.memIndex = INDEX16[rm] as number;
-      if (out.memBase === Reg.BP) defSeg = Seg.SS;
+      if (out.memBase === REG_BP) defSeg = SEG_SS;
       dispSize = md === 1 ? 1 : md === 2 ? 2 : 0;
     }
   } else {
@@ -540,7 +699,7 @@ function decodeModrmMemory(
       const idx = (sib >> 3) & 7;
       base = sib & 7;
       if (idx !== 4) {
-        out.memIndex = Reg.EAX + idx;
+        out.memIndex = REG_EAX + idx;
       }
       out.memScale = 1 << (sib >> 6);
       if (base === 5 && md === 0) {
@@ -552,8 +711,8 @@ function decodeModrmMemory(
       base = -1;
     }
     if (base >= 0) {
-      out.memBase = Reg.EAX + base;
-      if (base === 4 || base === 5) defSeg = Seg.SS;
+      out.memBase = REG_EAX + base;
+      if (base === 4 || base === 5) defSeg = SEG_SS;
     }
     if (md === 1) dispSize = 1;
     else if (md === 2) dispSize = 4;
@@ -564,28 +723,44 @@ function decodeModrmMemory(
   else if (dispSize === 2) out.memDisp = readLE(code, pos, 2) << 16 >> 16;
   else if (dispSize === 4) out.memDisp = readLE(code, pos, 4) | 0;
   out.memDispSize = dispSize;
-  out.memSeg = out.segOverride === Seg.NONE ? defSeg : out.segOverride;
+  out.memSeg = out.segOverride === SEG_NONE ? defSeg : out.segOverride;
   return pos + dispSize;
 }
 
+function clearMem(out: Instruction): void {
+  out.memBase = REG_NONE;
+  out.memIndex = REG_NONE;
+  out.memScale = 1;
+  out.memDisp = 0;
+  out.memDispSize = 0;
+}
+
+function failed(out: Instruction): void {
+  out.form = 0;
+  out.opCount = 0;
+  out.modrm = -1;
+}
+
 function truncated(out: Instruction, len: number): DecodeStatus {
+  failed(out);
   out.length = Math.max(1, Math.min(len, 15));
-  out.status = DecodeStatus.Truncated;
-  return DecodeStatus.Truncated;
+  out.status = ST_Truncated;
+  return ST_Truncated;
 }
 
 function tooLong(out: Instruction): DecodeStatus {
+  failed(out);
   out.length = 15;
-  out.status = DecodeStatus.TooLong;
-  return DecodeStatus.TooLong;
+  out.status = ST_TooLong;
+  return ST_TooLong;
 }
 
 function invalidAt(out: Instruction, len: number): DecodeStatus {
   out.length = Math.max(1, len);
-  out.form = 0;
-  out.status = DecodeStatus.Invalid;
-  out.udReason = UdReason.OPCODE;
-  return DecodeStatus.Invalid;
+  failed(out);
+  out.status = ST_Invalid;
+  out.udReason = UD_OPCODE;
+  return ST_Invalid;
 }
 
 /**
@@ -595,7 +770,7 @@ function invalidAt(out: Instruction, len: number): DecodeStatus {
 function decodeExtended(out: Instruction, code: Uint8Array, pos: number, end: number, esc: number): number {
   const p0 = code[pos] as number;
   if (esc === 0xc5) {
-    out.prefixes |= Pfx.VEX;
+    out.prefixes |= PFX_VEX;
     out.opMap = 17;
     out.vexV = (~p0 >> 3) & 15;
     out.vexL = (p0 >> 2) & 1;
@@ -607,7 +782,7 @@ function decodeExtended(out: Instruction, code: Uint8Array, pos: number, end: nu
   if (esc === 0xc4 || esc === 0x8f) {
     const m = p0 & 0x1f;
     if (esc === 0x8f && m < 8) return -2;
-    out.prefixes |= esc === 0xc4 ? Pfx.VEX : Pfx.XOP;
+    out.prefixes |= esc === 0xc4 ? PFX_VEX : PFX_XOP;
     out.opMap = esc === 0xc4 ? 16 + m : m; // VEX maps 17-19, XOP maps 8-10
     out.vexW = p1 >> 7;
     out.vexV = (~p1 >> 3) & 15;
@@ -618,7 +793,7 @@ function decodeExtended(out: Instruction, code: Uint8Array, pos: number, end: nu
   // EVEX: P0 = R X B R' 0 m m m, P1 = W vvvv 1 pp, P2 = z L'L b V' aaa
   if (pos + 2 >= end) return -1;
   const p2 = code[pos + 2] as number;
-  out.prefixes |= Pfx.EVEX;
+  out.prefixes |= PFX_EVEX;
   out.opMap = 32 + (p0 & 7);
   out.vexW = p1 >> 7;
   out.vexV = (~p1 >> 3) & 15;

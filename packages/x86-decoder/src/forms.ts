@@ -120,6 +120,7 @@ export interface Facts {
 
 // ---- node tree -------------------------------------------------------------------------
 
+/** Node kinds; the ModRM selectors GROUP, MOD, RM come first (the decoder tests `kind <= RM`). */
 export const NK = {
   FORM: 0, GROUP: 1, MOD: 2, RM: 3, PFX: 4, OSZ: 5, INVALID: 6, ASZ: 7,
   /** VEX/EVEX/XOP.W selects one of two children; VEX.L / EVEX.L'L one of four. */
@@ -231,6 +232,12 @@ export interface FormColumns {
   waitForm: Uint16Array;
   /** The operand size changes the form (a 66 prefix is "used"): 1 always, 2 only with a register operand. */
   oszUsed: Uint8Array;
+  /** Index of the operand encoded in ModRM.rm (register or memory), or 255. */
+  rmIndex: Uint8Array;
+  /** Per operand (4 per form): the operand's `Loc`, copied from its spec for the decode loop. */
+  opLoc: Uint8Array;
+  /** Checks the decoder must make at the end: 1 = the form is #UD (UD0/1/2), 2 = MOV Sreg. */
+  check: Uint8Array;
   /** HLE class: 0 none, 1 lockable, 2 XCHG, 3 MOV store (see `Facts.hle`). */
   hle: Uint8Array;
   pfxIgnored: Uint8Array;
@@ -273,13 +280,23 @@ export function compileForms(): FormColumns {
     waitForm: new Uint16Array(n),
     oszUsed: new Uint8Array(n),
     hle: new Uint8Array(n),
+    rmIndex: new Uint8Array(n).fill(255),
+    opLoc: new Uint8Array(n * 4),
+    check: new Uint8Array(n),
     pfxIgnored: new Uint8Array(n),
     sregOp: new Int8Array(n).fill(-1),
   };
   for (const row of FORMS) {
     const i = row.id;
     const fc = row.facts;
-    row.ops.forEach((o, k) => (c.ops[i * 4 + k] = o));
+    row.ops.forEach((o, k) => {
+      c.ops[i * 4 + k] = o;
+      c.opLoc[i * 4 + k] = SPEC_LOC[o] as number;
+      if (SPEC_LOC[o] === Loc.RM) {
+        if (c.rmIndex[i] !== 255) throw new Error(`opcode table: two ModRM.rm operands in ${row.name}`);
+        c.rmIndex[i] = k;
+      }
+    });
     c.opCount[i] = row.ops.length;
     let modrm = fc.modrm ? 1 : 0;
     let memPos = -1;
@@ -305,6 +322,7 @@ export function compileForms(): FormColumns {
     c.isa[i] = isa;
     c.rep[i] = fc.rep ?? 0;
     c.sfx[i] = fc.sfx ? 1 : 0;
+    c.check[i] = (fc.cf === Cf.UD ? 1 : 0) | (row.ops.some((o) => SPEC_RC[o] === RC.SEG && SPEC_LOC[o] === Loc.REG) ? 2 : 0);
     c.byAddr[i] = fc.byAddr ? 1 : 0;
     c.noOsz[i] = fc.noOsz ? 1 : 0;
     c.waitForm[i] = twins.get(i) ?? 0;

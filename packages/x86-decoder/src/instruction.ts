@@ -49,6 +49,11 @@ export const Pfx = {
   LOCK: 1, REP: 2, REPNE: 4, OPSIZE: 8, ADSIZE: 16, SEG: 32, FWAIT: 64, VEX: 128, EVEX: 256, XOP: 512,
 } as const;
 
+// Module constants for reset(): V8 folds these, not property loads of imported objects.
+const EXTENDED = Pfx.VEX | Pfx.EVEX | Pfx.XOP;
+const SEG_NONE = Seg.NONE;
+const REG_NONE = Reg.NONE;
+
 export class Instruction {
   /** Bytes consumed (1-15; up to the point of failure for Invalid/Truncated). */
   length = 0;
@@ -113,39 +118,32 @@ export class Instruction {
   evexB = 0;
   evexRc = 0;
 
-  /** Resets the record; `decodeInto` calls this first. */
+  /**
+   * Resets the fields a decode may leave untouched; `decodeInto` calls this first. Fields
+   * that every decode writes (status, length, form, opCount, modrm, opMap, opcode, sizes)
+   * are not reset. Some fields are meaningful only with the operands that use them: the
+   * memory fields with a MEM operand, `imm` with IMM/FAR/CONST1/REL, `imm2` with ENTER's
+   * second immediate, FAR and is4 operands, `target` with REL, `udReason` when Invalid.
+   */
   reset(): void {
-    this.length = 0;
-    this.status = DecodeStatus.Ok;
-    this.udReason = 0;
-    this.form = 0;
-    this.prefixes = 0;
-    this.segOverride = Seg.NONE;
+    this.segOverride = SEG_NONE;
     this.prefixCount = 0;
     this.usedPrefixes = 0;
-    this.opMap = 0;
-    this.opcode = 0;
-    this.modrm = -1;
     this.sib = -1;
-    this.opCount = 0;
-    this.memSeg = Seg.NONE;
-    this.memBase = Reg.NONE;
-    this.memIndex = Reg.NONE;
-    this.memScale = 1;
-    this.memDisp = 0;
-    this.memDispSize = 0;
-    this.mem2Seg = Seg.NONE;
-    this.mem2Base = Reg.NONE;
-    this.imm = 0;
-    this.imm2 = 0;
-    this.target = 0;
-    this.vexL = 0;
-    this.vexV = 0;
-    this.vexW = 0;
-    this.vexPp = 0;
-    this.evexAaa = 0;
-    this.evexZ = 0;
-    this.evexB = 0;
-    this.evexRc = 0;
+    // The memory fields are written whenever an operand is MEM (decodeInto clears them
+    // there); only the string destination's base doubles as a "has ES:[rDI]" marker.
+    this.mem2Base = REG_NONE;
+    // The extended-prefix fields change only when the previous instruction had one.
+    if ((this.prefixes & EXTENDED) !== 0) {
+      this.vexL = 0;
+      this.vexV = 0;
+      this.vexW = 0;
+      this.vexPp = 0;
+      this.evexAaa = 0;
+      this.evexZ = 0;
+      this.evexB = 0;
+      this.evexRc = 0;
+    }
+    this.prefixes = 0;
   }
 }
