@@ -106,6 +106,8 @@ export const DecodeFlags = {
   FOLD_FWAIT: 1,
 } as const;
 
+const FOLD_FWAIT = DecodeFlags.FOLD_FWAIT;
+
 export const FORM: FormColumns = compileForms();
 
 // Prefix byte -> kind (0: not a prefix).
@@ -132,6 +134,10 @@ const INDEX16 = [REG_SI, REG_DI, REG_SI, REG_DI, REG_NONE, REG_NONE, REG_NONE, R
 
 // Columns the decode loop reads, hoisted out of the FORM object.
 const MAP0 = MAPS[0] as Node[];
+// Opcode bytes that may start something other than a one-byte-map instruction: 0F, and
+// the VEX/EVEX/XOP candidates C4 C5 62 8F.
+const ESCAPE = new Uint8Array(256);
+for (const b of [0x0f, 0xc4, 0xc5, 0x62, 0x8f]) ESCAPE[b] = 1;
 const OPS = FORM.ops;
 const OP_LOC = FORM.opLoc;
 const NEEDS_MODRM = FORM.needsModrm;
@@ -193,7 +199,7 @@ export function decodeInto(
   ip: number,
   flags = 0,
 ): DecodeStatus {
-  if ((flags & DecodeFlags.FOLD_FWAIT) !== 0) return decodeFolding(out, code, offset, end, bits, ip, flags);
+  if ((flags & FOLD_FWAIT) !== 0) return decodeFolding(out, code, offset, end, bits, ip, flags);
   out.reset();
   out.bits = bits;
   out.ip = ip;
@@ -252,11 +258,15 @@ export function decodeInto(
 
   // Opcode map selection.
   let map = 0;
+  let ext = false; // VEX/EVEX/XOP
   const opStart = pos;
   pos++;
   let node: Node;
   let modrm = -1;
-  if (b === 0x0f) {
+  const escape = ESCAPE[b] as number;
+  if (escape === 0) {
+    node = MAP0[b] as Node;
+  } else if (b === 0x0f) {
     if (pos >= end) return truncated(out, pos - offset);
     b = code[pos++] as number;
     if (b === 0x38 || b === 0x3a) {
@@ -275,8 +285,9 @@ export function decodeInto(
       : (b === 0xc4 || b === 0xc5 || b === 0x62) && ((code[pos] as number) & 0xc0) === 0xc0)
   ) {
     // VEX / EVEX: LES/LDS/BOUND with a register operand would be #UD, so ModRM.mod = 3
-    // marks the extended prefix (in 16-bit code too, as objdump and later CPUs read it). XOP: POP Ev needs ModRM.reg = 0, so a map
-    // field >= 8 marks it, in any code size.
+    // marks the extended prefix (in 16-bit code too, as objdump and later CPUs read it).
+    // XOP: POP Ev needs ModRM.reg = 0, so a map field >= 8 marks it, in any code size.
+    ext = true;
     const r = decodeExtended(out, code, pos, end, b);
     if (r < 0) return r === -1 ? truncated(out, end - offset) : invalidAt(out, pos + 1 - offset);
     pos = r;
@@ -296,9 +307,9 @@ export function decodeInto(
   out.opcode = b;
 
   // Walk the selector tree.
-  let mandIdx = -1; // the prefix byte a PFX selector consumed
-  let oszBeforePfx = osz16;
-  let mandatory = out.prefixes & (PFX_VEX | PFX_EVEX | PFX_XOP) ? out.vexPp : rep === 0xf3 ? 2 : rep === 0xf2 ? 3 : oszIdx >= 0 ? 1 : 0;
+  PS[PS_MANDATORY] = -1; // computed at the first PFX selector
+  PS[PS_MAND_IDX] = -1;
+  PS[PS_OSZ_BEFORE] = osz16 ? 1 : 0;
   for (;;) {
     const kind = node.kind;
     if (kind === NK_FORM) break;
@@ -321,44 +332,12 @@ export function decodeInto(
       return invalidAt(out, Math.max(pos, opStart + 1) - offset);
     }
     if (kind === NK_PFX) {
-      const child = node.kids[mandatory] as Node;
-      if (mandatory !== 0 && child.kind === NK_INVALID && mandatory !== 1 && oszIdx >= 0 && (node.kids[1] as Node).kind !== NK_INVALID) {
-        // F2/F3 without a form of their own: 66 may still select one (objdump prints the rep as unused).
-        mandatory = 1;
-        node = node.kids[1] as Node;
-      } else if (
-        child.kind === NK_FORM && mandatory !== 0 &&
-        (child.form === (node.kids[0] as Node).form || (mandatory >= 2 && F_PFX_IGNORED[child.form] === 1))
-      ) {
-        // The form ignores this prefix (F2 90 is NOP): the prefix stays unused, but a 66
-        // beside an ignored F2/F3 may still select its own form (F2 66 90 is XCHG AX,AX).
-        const k1 = node.kids[1] as Node;
-        const k0 = node.kids[0] as Node;
-        const k1Own = k1.kind !== NK_INVALID && !(k1.kind === NK_FORM && (k1.form === child.form || k1.form === k0.form));
-        if (mandatory >= 2 && oszIdx >= 0 && k1Own) {
-          mandatory = 1;
-          node = k1;
-          oszBeforePfx = osz16;
-          mandIdx = oszIdx;
-          osz16 = bits === 16;
-          continue;
-        }
-        const sameAsNone = child.form === (node.kids[0] as Node).form;
-        node = child;
-        if (sameAsNone) continue;
-      } else {
-        node = child;
+      if (PS[PS_MANDATORY] < 0) {
+        PS[PS_MANDATORY] = ext ? out.vexPp : rep === 0xf3 ? 2 : rep === 0xf2 ? 3 : oszIdx >= 0 ? 1 : 0;
       }
-      oszBeforePfx = osz16;
-      if (mandatory === 1) {
-        if (!(out.prefixes & PFX_VEX)) {
-          mandIdx = oszIdx;
-          osz16 = bits === 16;
-        }
-      } else if (mandatory >= 2 && repIdx >= 0) {
-        // 66 keeps its operand-size meaning beside F2/F3 (66 F3 0F BC is TZCNT r16).
-        mandIdx = repIdx;
-      }
+      PS[PS_OSZ16] = osz16 ? 1 : 0;
+      node = selectByPrefix(node, ext, oszIdx, repIdx, bits);
+      osz16 = PS[PS_OSZ16] === 1;
       continue;
     }
     if (kind === NK_OSZ) {
@@ -372,6 +351,8 @@ export function decodeInto(
     node = node.kids[kind === NK_VEXW ? out.vexW : out.vexL] as Node; // NK.VEXW or NK.VEXL
   }
 
+  const mandIdx = PS[PS_MAND_IDX];
+  const oszBeforePfx = PS[PS_OSZ_BEFORE] === 1;
   let form = node.form;
   if ((prefixes & PFX_FWAIT) !== 0 && F_WAIT[form]) form = F_WAIT[form] as number;
   out.form = form;
@@ -403,6 +384,8 @@ export function decodeInto(
   // Memory operand addressing (ModRM.mod != 3).
   let udReason = 0;
   const n = F_OP_COUNT[form] as number;
+  const kinds = out.opKind;
+  const regs = out.opReg;
   out.opCount = n;
   // Memory operands make the segment and address-size prefixes "used" (objdump prints the
   // unused ones): hasMem for the segment, aszUsed for 67.
@@ -414,34 +397,53 @@ export function decodeInto(
     const only = SPEC_ONLY[spec] as number;
     if (modrm >= 0xc0 || only === 2) {
       if (only === 1) udReason = UD_REGISTER_OPERAND;
-      out.opKind[ri] = KIND_REG;
+      kinds[ri] = KIND_REG;
       const base = (opSize === 16 ? REG_BASE16 : REG_BASE32)[form * 4 + ri] as number;
-      out.opReg[ri] = base !== DYN ? base + (modrm & 7) : regOf(SPEC_RC[spec] as number, modrm & 7, opSize, out.vexL, asz16);
+      regs[ri] = base !== DYN ? base + (modrm & 7) : regOf(SPEC_RC[spec] as number, modrm & 7, opSize, out.vexL, asz16);
     } else {
       hasMem = true;
-      const rm = modrm & 7;
-      if (!asz16 && rm !== 4 && (modrm & 0xc7) !== 5) {
-        // The common case inline: [reg32], [reg32+disp8], [reg32+disp32].
+      if (!asz16) {
+        // 32-bit addressing inline (the common case); 16-bit forms go to decodeModrmMemory.
         const md = modrm >> 6;
-        const dispSize = md === 1 ? 1 : md === 2 ? 4 : 0;
+        let base = modrm & 7;
+        let index: number = REG_NONE;
+        let scale = 1;
+        let dispSize = md === 1 ? 1 : md === 2 ? 4 : 0;
+        if (base === 4) {
+          if (pos >= end) return truncated(out, end - offset);
+          if (pos >= maxEnd) return tooLong(out);
+          const sib = code[pos++] as number;
+          out.sib = sib;
+          const idx = (sib >> 3) & 7;
+          if (idx !== 4) index = REG_EAX + idx;
+          scale = 1 << (sib >> 6);
+          base = sib & 7;
+          if (base === 5 && md === 0) {
+            dispSize = 4;
+            base = -1;
+          }
+        } else if (base === 5 && md === 0) {
+          dispSize = 4;
+          base = -1;
+        }
         if (pos + dispSize > end) return truncated(out, end - offset);
         if (pos + dispSize > maxEnd) return tooLong(out);
-        out.memBase = REG_EAX + rm;
-        out.memIndex = REG_NONE;
-        out.memScale = 1;
+        out.memBase = base >= 0 ? REG_EAX + base : REG_NONE;
+        out.memIndex = index;
+        out.memScale = scale;
         out.memDisp = dispSize === 1 ? ((code[pos] as number) << 24) >> 24 : dispSize === 4 ? readLE(code, pos, 4) | 0 : 0;
         out.memDispSize = dispSize;
-        out.memSeg = out.segOverride !== SEG_NONE ? out.segOverride : rm === 5 ? SEG_SS : SEG_DS;
+        out.memSeg = out.segOverride !== SEG_NONE ? out.segOverride : base === 4 || base === 5 ? SEG_SS : SEG_DS;
         pos += dispSize;
-        aszUsed = true;
+        // objdump leaves 67 "unused" on a 32-bit displacement-only address (it prints addr32).
+        aszUsed = base >= 0 || index !== REG_NONE;
       } else {
         pos = decodeModrmMemory(out, code, pos, end, maxEnd, modrm, asz16);
         if (pos < 0) return pos === -1 ? truncated(out, end - offset) : tooLong(out);
-        // objdump leaves 67 "unused" on a 32-bit displacement-only address (it prints addr32).
-        aszUsed = asz16 || out.memBase !== REG_NONE || out.memIndex !== REG_NONE;
+        aszUsed = true;
       }
-      out.opKind[ri] = KIND_MEM;
-      setMemSize(out, ri, opSize);
+      kinds[ri] = KIND_MEM;
+      setMemSize(out, form, ri, opSize);
     }
   }
 
@@ -454,26 +456,26 @@ export function decodeInto(
       case LOC_RM:
         break;
       case LOC_REG: {
-        out.opKind[i] = KIND_REG;
+        kinds[i] = KIND_REG;
         const base = (opSize === 16 ? REG_BASE16 : REG_BASE32)[form * 4 + i] as number;
-        out.opReg[i] = base !== DYN ? base + ((modrm >> 3) & 7) : regOf(SPEC_RC[spec] as number, (modrm >> 3) & 7, opSize, out.vexL, asz16);
+        regs[i] = base !== DYN ? base + ((modrm >> 3) & 7) : regOf(SPEC_RC[spec] as number, (modrm >> 3) & 7, opSize, out.vexL, asz16);
         break;
       }
       case LOC_OPREG: {
-        out.opKind[i] = KIND_REG;
+        kinds[i] = KIND_REG;
         const base = (opSize === 16 ? REG_BASE16 : REG_BASE32)[form * 4 + i] as number;
-        out.opReg[i] = base !== DYN ? base + (b & 7) : regOf(SPEC_RC[spec] as number, b & 7, opSize, out.vexL, asz16);
+        regs[i] = base !== DYN ? base + (b & 7) : regOf(SPEC_RC[spec] as number, b & 7, opSize, out.vexL, asz16);
         break;
       }
       case LOC_FIXED: {
-        out.opKind[i] = KIND_REG;
+        kinds[i] = KIND_REG;
         const base = (opSize === 16 ? REG_BASE16 : REG_BASE32)[form * 4 + i] as number;
-        out.opReg[i] = base !== DYN ? base + (SPEC_N[spec] as number) : regOf(SPEC_RC[spec] as number, SPEC_N[spec] as number, opSize, out.vexL, asz16);
+        regs[i] = base !== DYN ? base + (SPEC_N[spec] as number) : regOf(SPEC_RC[spec] as number, SPEC_N[spec] as number, opSize, out.vexL, asz16);
         break;
       }
       case LOC_VVVV:
-        out.opKind[i] = KIND_REG;
-        out.opReg[i] = regOf(SPEC_RC[spec] as number, out.vexV & 7, opSize, out.vexL, asz16);
+        kinds[i] = KIND_REG;
+        regs[i] = regOf(SPEC_RC[spec] as number, out.vexV & 7, opSize, out.vexL, asz16);
         break;
       case LOC_IMM:
       case LOC_IS4: {
@@ -487,21 +489,21 @@ export function decodeInto(
           v = opSize === 16 ? v & 0xffff : v >>> 0;
         }
         if (loc === LOC_IS4) {
-          out.opKind[i] = KIND_REG;
-          out.opReg[i] = regOf(SPEC_RC[spec] as number, (v >> 4) & 7, opSize, out.vexL, asz16);
+          kinds[i] = KIND_REG;
+          regs[i] = regOf(SPEC_RC[spec] as number, (v >> 4) & 7, opSize, out.vexL, asz16);
           out.imm2 = v;
-        } else if (i > 0 && out.opKind[i - 1] === KIND_IMM) {
+        } else if (i > 0 && kinds[i - 1] === KIND_IMM) {
           out.imm2 = v; // ENTER's second immediate
-          out.opKind[i] = KIND_IMM;
+          kinds[i] = KIND_IMM;
         } else {
           out.imm = v;
-          out.opKind[i] = KIND_IMM;
+          kinds[i] = KIND_IMM;
         }
         out.opBytes[i] = size;
         break;
       }
       case LOC_CONST1:
-        out.opKind[i] = KIND_CONST1;
+        kinds[i] = KIND_CONST1;
         out.imm = 1;
         break;
       case LOC_REL: {
@@ -513,7 +515,7 @@ export function decodeInto(
         pos += size;
         disp = size === 1 ? (disp << 24) >> 24 : size === 2 ? (disp << 16) >> 16 : disp | 0;
         out.imm = disp >>> 0;
-        out.opKind[i] = KIND_REL;
+        kinds[i] = KIND_REL;
         out.opBytes[i] = size;
         const next = ip + (pos - offset);
         out.target = opSize === 16 ? (next + disp) & 0xffff : (next + disp) >>> 0;
@@ -526,7 +528,7 @@ export function decodeInto(
         out.imm = readLE(code, pos, size);
         out.imm2 = readLE(code, pos + size, 2);
         pos += size + 2;
-        out.opKind[i] = KIND_FAR;
+        kinds[i] = KIND_FAR;
         break;
       }
       case LOC_MOFFS: {
@@ -538,27 +540,27 @@ export function decodeInto(
         out.memDispSize = size;
         pos += size;
         out.memSeg = out.segOverride === SEG_NONE ? SEG_DS : out.segOverride;
-        out.opKind[i] = KIND_MEM;
+        kinds[i] = KIND_MEM;
         hasMem = true; // 67 stays "unused" for objdump, as for other displacement-only forms
-        setMemSize(out, i, opSize);
+        setMemSize(out, form, i, opSize);
         break;
       }
       case LOC_STR_SRC:
       case LOC_XLAT:
-        out.opKind[i] = KIND_MEM;
+        kinds[i] = KIND_MEM;
         clearMem(out);
         out.memSeg = out.segOverride === SEG_NONE ? SEG_DS : out.segOverride;
         out.memBase = loc === LOC_XLAT ? (asz16 ? REG_BX : REG_EBX) : asz16 ? REG_SI : REG_ESI;
-        setMemSize(out, i, opSize);
+        setMemSize(out, form, i, opSize);
         hasMem = true;
         aszUsed = true;
         break;
       case LOC_STR_DST:
-        out.opKind[i] = KIND_MEM;
+        kinds[i] = KIND_MEM;
         out.mem2Seg = SEG_ES;
         out.mem2Base = asz16 ? REG_DI : REG_EDI;
         aszUsed = true; // ES is fixed: a segment prefix stays unused
-        setMemSize(out, i, opSize);
+        setMemSize(out, form, i, opSize);
         break;
       default:
         break;
@@ -568,7 +570,7 @@ export function decodeInto(
   // oszUsed 2: only a register operand's width depends on the operand size (MOV r/m16, Sreg).
   const oszUsed = F_OSZ_USED[form] as number;
   // A legacy 66 before VEX/EVEX/XOP is never the operand size (objdump prints data16).
-  const extended = (out.prefixes & (PFX_VEX | PFX_EVEX | PFX_XOP)) !== 0;
+  const extended = ext;
   if (oszIdx >= 0 && !oszQuirk && !extended && (F_SFX[form] || oszUsed === 1 || (oszUsed === 2 && modrm >= 0xc0))) {
     out.usedPrefixes |= 1 << oszIdx;
   }
@@ -576,10 +578,14 @@ export function decodeInto(
 
   if (extended) fixExtended(out); // VSIB, EVEX zmm/disp8*N
   out.length = pos - offset;
-  if ((prefixes & PFX_LOCK) !== 0 && (!F_LOCK[form] || !hasMem || out.opKind[0] !== KIND_MEM)) {
+  const check = F_CHECK[form] as number;
+  if (((prefixes & PFX_LOCK) | check | udReason) === 0) {
+    out.status = ST_Ok;
+    return ST_Ok;
+  }
+  if ((prefixes & PFX_LOCK) !== 0 && (!F_LOCK[form] || !hasMem || kinds[0] !== KIND_MEM)) {
     udReason = UD_LOCK;
   }
-  const check = F_CHECK[form] as number;
   if (check !== 0 && udReason === 0) {
     if ((check & 1) !== 0) udReason = UD_OPCODE;
     else {
@@ -595,6 +601,60 @@ export function decodeInto(
   }
   out.status = ST_Ok;
   return ST_Ok;
+}
+
+
+// State of the mandatory-prefix selection, kept out of decodeInto's frame (the selector is
+// off the hot path of integer code): the prefix kind (0 none, 1 66, 2 F3, 3 F2, -1 not yet
+// known), the index of the prefix byte it consumed, the operand size (1 = 16-bit) and the
+// operand size before the selection.
+const PS = new Int32Array(4);
+const PS_MANDATORY = 0;
+const PS_MAND_IDX = 1;
+const PS_OSZ16 = 2;
+const PS_OSZ_BEFORE = 3;
+
+/** One PFX selector step: picks the child for the mandatory prefix and records what it consumed. */
+function selectByPrefix(node: Node, ext: boolean, oszIdx: number, repIdx: number, bits: number): Node {
+  let mandatory = PS[PS_MANDATORY] as number;
+  const child = node.kids[mandatory] as Node;
+  const k0 = node.kids[0] as Node;
+  const k1 = node.kids[1] as Node;
+  if (mandatory >= 2 && child.kind === NK_INVALID && oszIdx >= 0 && k1.kind !== NK_INVALID) {
+    // F2/F3 without a form of their own: 66 may still select one (objdump prints the rep as unused).
+    mandatory = 1;
+    node = k1;
+  } else if (
+    child.kind === NK_FORM && mandatory !== 0 &&
+    (child.form === k0.form || (mandatory >= 2 && F_PFX_IGNORED[child.form] === 1))
+  ) {
+    // The form ignores this prefix (F2 90 is NOP): the prefix stays unused, but a 66
+    // beside an ignored F2/F3 may still select its own form (F2 66 90 is XCHG AX,AX).
+    const k1Own = k1.kind !== NK_INVALID && !(k1.kind === NK_FORM && (k1.form === child.form || k1.form === k0.form));
+    if (mandatory >= 2 && oszIdx >= 0 && k1Own) {
+      PS[PS_MANDATORY] = 1;
+      PS[PS_OSZ_BEFORE] = PS[PS_OSZ16] as number;
+      PS[PS_MAND_IDX] = oszIdx;
+      PS[PS_OSZ16] = bits === 16 ? 1 : 0;
+      return k1;
+    }
+    if (child.form === k0.form) return child;
+    node = child;
+  } else {
+    node = child;
+  }
+  PS[PS_MANDATORY] = mandatory;
+  PS[PS_OSZ_BEFORE] = PS[PS_OSZ16] as number;
+  if (mandatory === 1) {
+    if (!ext) {
+      PS[PS_MAND_IDX] = oszIdx;
+      PS[PS_OSZ16] = bits === 16 ? 1 : 0;
+    }
+  } else if (mandatory >= 2 && repIdx >= 0) {
+    // 66 keeps its operand-size meaning beside F2/F3 (66 F3 0F BC is TZCNT r16).
+    PS[PS_MAND_IDX] = repIdx;
+  }
+  return node;
 }
 
 /** Internal flag: fold FWAIT in this attempt. */
@@ -658,8 +718,8 @@ function regOf(rc: number, num: number, opSize: number, vexL: number, asz16: boo
   }
 }
 
-function setMemSize(out: Instruction, i: number, opSize: number): void {
-  const slot = out.form * 4 + i;
+function setMemSize(out: Instruction, form: number, i: number, opSize: number): void {
+  const slot = form * 4 + i;
   const big = MEM_VL[slot] ? out.vexL !== 0 : opSize === 32;
   out.opBytes[i] = (big ? MEM_BYTES32 : MEM_BYTES16)[slot] as number;
   out.opPtr[i] = (big ? MEM_PTR32 : MEM_PTR16)[slot] as number;

@@ -135,7 +135,7 @@ function operandText(insn: Instruction, i: number): string {
 
 function memText(insn: Instruction, i: number): string {
   // The destination of MOVS/CMPS/STOS/SCAS/INS is the second memory slot.
-  const strDst = insn.mem2Base !== Reg.NONE && isStrDst(insn, i);
+  const strDst = isStrDst(insn, i);
   if (strDst) return `es:[${regName(insn.mem2Base)}]`;
   const seg = insn.memSeg;
   // With NOTRACK objdump reads 3E as the CET hint, not as a segment, and prints none.

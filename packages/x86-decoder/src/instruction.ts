@@ -52,7 +52,6 @@ export const Pfx = {
 // Module constants for reset(): V8 folds these, not property loads of imported objects.
 const EXTENDED = Pfx.VEX | Pfx.EVEX | Pfx.XOP;
 const SEG_NONE = Seg.NONE;
-const REG_NONE = Reg.NONE;
 
 export class Instruction {
   /** Bytes consumed (1-15; up to the point of failure for Invalid/Truncated). */
@@ -98,7 +97,7 @@ export class Instruction {
   memDisp = 0;
   /** Displacement bytes in the encoding (0, 1, 2 or 4). */
   memDispSize = 0;
-  /** Second memory operand of MOVS/CMPS: always ES:[rDI]; first is the source. */
+  /** The ES:[rDI] operand of string instructions (Yb/Yv): meaningful only when a form has one. */
   mem2Seg: number = Seg.NONE;
   mem2Base: number = Reg.NONE;
   /** Immediate (unsigned 32-bit after sign extension to the operand size), second immediate. */
@@ -130,9 +129,6 @@ export class Instruction {
     this.prefixCount = 0;
     this.usedPrefixes = 0;
     this.sib = -1;
-    // The memory fields are written whenever an operand is MEM (decodeInto clears them
-    // there); only the string destination's base doubles as a "has ES:[rDI]" marker.
-    this.mem2Base = REG_NONE;
     // The extended-prefix fields change only when the previous instruction had one.
     if ((this.prefixes & EXTENDED) !== 0) {
       this.vexL = 0;
