@@ -17,8 +17,10 @@
 // conditions it would have on its own.
 
 import type { Decoder, Instruction as IcedInstruction } from 'iced-x86';
+// The package by name: the built dist/ when run by `pnpm bench` (which builds first), the
+// sources for the type checker (the "source" export condition).
 import { Bench } from 'tinybench';
-import { DecodeStatus, Instruction, decode, decodeInto } from '../dist/index.js';
+import { DecodeStatus, Instruction, decode, decodeInto } from '@vmm86/x86-decoder';
 import { type Corpus, loadCorpus, syntheticCode } from './corpus.js';
 
 const TARGET = 30e6;
