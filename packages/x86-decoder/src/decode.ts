@@ -403,7 +403,7 @@ export function decodeInto(
     } else {
       hasMem = true;
       if (!asz16) {
-        // 32-bit addressing inline (the common case); 16-bit forms go to decodeModrmMemory.
+        // 32-bit addressing inline (the common case); 16-bit forms go to decodeModrm16.
         const md = modrm >> 6;
         let base = modrm & 7;
         let index: number = REG_NONE;
@@ -438,7 +438,7 @@ export function decodeInto(
         // objdump leaves 67 "unused" on a 32-bit displacement-only address (it prints addr32).
         aszUsed = base >= 0 || index !== REG_NONE;
       } else {
-        pos = decodeModrmMemory(out, code, pos, end, maxEnd, modrm, asz16);
+        pos = decodeModrm16(out, code, pos, end, maxEnd, modrm);
         if (pos < 0) return pos === -1 ? truncated(out, end - offset) : tooLong(out);
         aszUsed = true;
       }
@@ -725,63 +725,28 @@ function setMemSize(out: Instruction, form: number, i: number, opSize: number): 
   out.opPtr[i] = (big ? MEM_PTR32 : MEM_PTR16)[slot] as number;
 }
 
-/** Parses the memory form of a ModRM (+SIB, displacement). Returns the new position, -1 truncated, -2 too long. */
-function decodeModrmMemory(
-  out: Instruction,
-  code: Uint8Array,
-  pos: number,
-  end: number,
-  maxEnd: number,
-  modrm: number,
-  asz16: boolean,
-): number {
+/**
+ * Parses the memory form of a 16-bit ModRM and its displacement (32-bit addressing is
+ * decoded inline in decodeInto). Returns the new position, -1 truncated, -2 too long.
+ */
+function decodeModrm16(out: Instruction, code: Uint8Array, pos: number, end: number, maxEnd: number, modrm: number): number {
   const md = modrm >> 6;
   const rm = modrm & 7;
   clearMem(out);
-  let dispSize = 0;
+  let dispSize: number;
   let defSeg: number = SEG_DS;
-  if (asz16) {
-    if (md === 0 && rm === 6) {
-      dispSize = 2;
-    } else {
-      out.memBase = BASE16[rm] as number;
-      out.memIndex = INDEX16[rm] as number;
-      if (out.memBase === REG_BP) defSeg = SEG_SS;
-      dispSize = md === 1 ? 1 : md === 2 ? 2 : 0;
-    }
+  if (md === 0 && rm === 6) {
+    dispSize = 2;
   } else {
-    let base = rm;
-    if (rm === 4) {
-      if (pos >= end) return -1;
-      if (pos >= maxEnd) return -2;
-      const sib = code[pos++] as number;
-      out.sib = sib;
-      const idx = (sib >> 3) & 7;
-      base = sib & 7;
-      if (idx !== 4) {
-        out.memIndex = REG_EAX + idx;
-      }
-      out.memScale = 1 << (sib >> 6);
-      if (base === 5 && md === 0) {
-        dispSize = 4;
-        base = -1;
-      }
-    } else if (rm === 5 && md === 0) {
-      dispSize = 4;
-      base = -1;
-    }
-    if (base >= 0) {
-      out.memBase = REG_EAX + base;
-      if (base === 4 || base === 5) defSeg = SEG_SS;
-    }
-    if (md === 1) dispSize = 1;
-    else if (md === 2) dispSize = 4;
+    out.memBase = BASE16[rm] as number;
+    out.memIndex = INDEX16[rm] as number;
+    if (out.memBase === REG_BP) defSeg = SEG_SS;
+    dispSize = md === 1 ? 1 : md === 2 ? 2 : 0;
   }
   if (pos + dispSize > end) return -1;
   if (pos + dispSize > maxEnd) return -2;
   if (dispSize === 1) out.memDisp = ((code[pos] as number) << 24) >> 24;
-  else if (dispSize === 2) out.memDisp = readLE(code, pos, 2) << 16 >> 16;
-  else if (dispSize === 4) out.memDisp = readLE(code, pos, 4) | 0;
+  else if (dispSize === 2) out.memDisp = (readLE(code, pos, 2) << 16) >> 16;
   out.memDispSize = dispSize;
   out.memSeg = out.segOverride === SEG_NONE ? defSeg : out.segOverride;
   return pos + dispSize;
