@@ -223,7 +223,11 @@ export function decodeInto(
       // FWAIT folding (a disassembly option): objdump treats 9B before an x87 opcode as a
       // prefix of it and names the waiting twin (FNSTCW -> FSTCW). The CPU core leaves the
       // option off: to the hardware 9B is an instruction of its own.
-      if (b === 0x9b && (flags & FOLD_NOW) !== 0 && x87Follows(code, pos + 1, end)) {
+      // With prefixes before it and another prefix after it, objdump leaves 9B alone.
+      if (
+        b === 0x9b && (flags & FOLD_NOW) !== 0 && x87Follows(code, pos + 1, end) &&
+        (out.prefixCount === 0 || ESCAPE_X87[code[pos + 1] as number] === 1)
+      ) {
         prefixes |= PFX_FWAIT;
         pos++;
         continue;
@@ -656,6 +660,9 @@ function selectByPrefix(node: Node, ext: boolean, oszIdx: number, repIdx: number
   }
   return node;
 }
+
+/** The x87 escapes D8-DF. */
+const ESCAPE_X87 = new Uint8Array(256).fill(1, 0xd8, 0xe0);
 
 /** Internal flag: fold FWAIT in this attempt. */
 const FOLD_NOW = 0x10000;

@@ -37,8 +37,9 @@ export function formatIntel(insn: Instruction, status: DecodeStatus = insn.statu
 
   const words: string[] = [];
   const cf = FORM.cf[form] as number;
-  const branch = cf === Cf.JMP || cf === Cf.JCC || cf === Cf.CALL || cf === Cf.RET ||
-    cf === Cf.JMP_INDIRECT || cf === Cf.CALL_INDIRECT;
+  // Branches take F2 as BND; XBEGIN (a JCC-like transfer on abort) is not one for objdump.
+  const branch = (cf === Cf.JMP || cf === Cf.JCC || cf === Cf.CALL || cf === Cf.RET ||
+    cf === Cf.JMP_INDIRECT || cf === Cf.CALL_INDIRECT) && row.mnem32 !== 'xbegin';
   const rep = FORM.rep[form] as number;
   // Special names (rep, bnd, xacquire, xrelease, notrack) go to the last byte of each kind;
   // earlier duplicates print under their plain names.
@@ -143,7 +144,10 @@ function memText(insn: Instruction, i: number): string {
   const base = insn.memBase;
   const index = insn.memIndex;
   const sib = insn.sib;
-  const eiz = sib >= 0 && ((sib >> 3) & 7) === 4 && !(base === Reg.ESP && insn.memScale === 1);
+  // A SIB byte without index prints objdump's pseudo-register eiz, except for plain [esp]
+  // and, in 16-bit code, for a scale-1 address without base (printed as an absolute one).
+  const eiz = sib >= 0 && ((sib >> 3) & 7) === 4 && !(base === Reg.ESP && insn.memScale === 1) &&
+    !(insn.bits === 16 && base === Reg.NONE && insn.memScale === 1);
   if (base === Reg.NONE && index === Reg.NONE && !eiz) {
     // Absolute address (moffs, disp32/disp16 without registers), or a string/XLAT operand.
     const name = SEG_NAMES[seg] as string;

@@ -24,7 +24,7 @@ for (const bits of [32, 16] as const) {
   ]);
   for (const [id, n] of r.excepted) console.log(`  ${bits}-bit exception ${id}: ${n}`);
   for (const m of r.unexplained.slice(0, 20)) {
-    console.log(`  ${bits}-bit [${m.kind}] ${m.bytes}: ours(${m.oursLength}) ${m.ours} | objdump(${m.theirsLength}) ${m.theirs}`);
+    console.log(`  ${bits}-bit [${m.kind}] ${m.bytes} (${m.context}): ours(${m.oursLength}) ${m.ours} | objdump(${m.theirsLength}) ${m.theirs}`);
   }
   console.log(`  ${bits}-bit done in ${secs}s`);
   if (r.lengthMismatches > 0 || r.unexplainedCount > 0 || r.textMismatches > r.decoded * 0.001) failed = true;

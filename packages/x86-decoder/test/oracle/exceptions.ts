@@ -42,14 +42,14 @@ export const EXCEPTIONS: readonly ExceptionClass[] = [
     match: (m) => /^((26|2e|36|3e|64|65|66|67|f0|f2|f3)*)62/.test(m.bytes),
   },
   {
-    id: 'objdump-66-movdq2q-xmm',
+    id: 'objdump-66-mmx-as-xmm',
     reason:
-      'F2 0F D6 is MOVDQ2Q mm, xmm; with an additional 66 prefix objdump prints the MMX destination ' +
-      'as an xmm register and drops "data16". The CPU ignores the 66 and writes an MMX register, ' +
-      'which is what we print.',
+      'F2 0F D6 is MOVDQ2Q mm, xmm and F3 0F D6 is MOVQ2DQ xmm, mm; with an additional 66 prefix ' +
+      'objdump prints the MMX operand as an xmm register and drops "data16". The CPU ignores ' +
+      'the 66 and uses an MMX register, which is what we print.',
     match: (m) =>
       /^((26|2e|36|3e|64|65|66|67|f0|f2|f3)*)0fd6/.test(m.bytes) &&
-      /^movdq2q /.test(normalise(m.ours).replace(/^(\w+ )*?(?=movdq2q)/, '')) &&
+      /\b(movdq2q|movq2dq)\b/.test(m.ours) &&
       normalise(m.ours).replace(/\bdata(16|32) /, '').replace(/\bmm(\d)/, 'xmm$1') === normalise(m.theirs),
   },
   {

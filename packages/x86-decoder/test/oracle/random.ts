@@ -64,6 +64,8 @@ export function fillCase(buf: Uint8Array, at: number, next: () => number, bits: 
 export interface Mismatch {
   bits: 16 | 32;
   bytes: string;
+  /** The 15 bytes from the instruction's start (what both decoders could see). */
+  context: string;
   ours: string;
   oursLength: number;
   theirs: string;
@@ -127,14 +129,15 @@ export function compareOne(
   const ours = formatIntel(insn, st);
   const ourLen = st === DecodeStatus.Ok || (st === DecodeStatus.Invalid && insn.form !== 0) ? insn.length : -1;
   const bytes = Buffer.from(buf.subarray(at, at + Math.max(o.length, 1))).toString('hex');
+  const context = Buffer.from(buf.subarray(at, Math.min(buf.length, at + 15))).toString('hex');
   if (ourLen !== o.length) {
     res.lengthMismatches++;
-    record(res, { bits, bytes, ours, oursLength: ourLen, theirs: o.text, theirsLength: o.length, kind: 'length' });
+    record(res, { bits, bytes, context, ours, oursLength: ourLen, theirs: o.text, theirsLength: o.length, kind: 'length' });
     return;
   }
   if (normalise(ours) === normalise(o.text)) return;
   res.textMismatches++;
-  const m: Mismatch = { bits, bytes, ours, oursLength: ourLen, theirs: o.text, theirsLength: o.length, kind: 'text' };
+  const m: Mismatch = { bits, bytes, context, ours, oursLength: ourLen, theirs: o.text, theirsLength: o.length, kind: 'text' };
   const cls = classify(m);
   if (cls) res.excepted.set(cls, (res.excepted.get(cls) ?? 0) + 1);
   else record(res, m);

@@ -169,7 +169,7 @@ export async function sweepSection(section: ManifestSection, opts: SweepOptions 
       ours, oursLength: ourLen, theirs: text, theirsLength: length,
     };
     if (kind !== 'bad') {
-      const exc = classify({ bits, bytes: m.bytes, ours, oursLength: ourLen, theirs: text, theirsLength: length, kind });
+      const exc = classify({ bits, bytes: m.bytes, context: m.bytes, ours, oursLength: ourLen, theirs: text, theirsLength: length, kind });
       if (exc) m.exception = exc;
     }
     record(m, at);
