@@ -198,8 +198,6 @@ const SSSE3 = [
 /** The 0F 38 map. */
 export function map0F38(): Node[] {
   const t = new Array<Node>(256).fill(INVALID);
-  SSSE3.forEach((n, i) => (t[i] = mx(n, 'ssse3')));
-  // mx() labels the 66 form sse2; relabel: SSSE3 both ways.
   SSSE3.forEach((n, i) => (t[i] = P(`ssse3:${n} Pq,Qq`, `ssse3:${n} Vx,Wx`)));
   const s41 = (op: number, text: string): void => void (t[op] = P(undefined, `sse4.1:${text}`));
   s41(0x10, 'pblendvb Vx,Wx,XMM0');
