@@ -182,6 +182,15 @@ for (let slot = 0; slot < SLOTS; slot++) {
   MEM_PTR16[slot] = SPEC_P16[spec] as number;
   MEM_PTR32[slot] = SPEC_P32[spec] as number;
 }
+// Forms whose operands are exactly one ModRM.rm operand and one ModRM.reg register of a
+// fixed class: the index of the register operand (255: decode operands in the loop).
+const F_REG_PAIR = new Uint8Array(FORM.count).fill(255);
+for (let form = 0; form < FORM.count; form++) {
+  if (F_OP_COUNT[form] !== 2 || F_RM_INDEX[form] === 255) continue;
+  const r = 1 - (F_RM_INDEX[form] as number);
+  const slot = form * 4 + r;
+  if (OP_LOC[slot] === LOC_REG && REG_BASE16[slot] !== DYN && REG_BASE32[slot] !== DYN) F_REG_PAIR[form] = r;
+}
 // Immediate byte count per spec at operand size 16 / 32 (Iz is 2 or 4 bytes).
 const IMM_SIZE16 = Uint8Array.from(SPEC_N, (n, s) => (SPEC_VSIZE[s] && n === 4 ? 2 : n));
 const IMM_SIZE32 = Uint8Array.from(SPEC_N);
@@ -311,9 +320,7 @@ export function decodeInto(
   out.opcode = b;
 
   // Walk the selector tree.
-  PS[PS_MANDATORY] = -1; // computed at the first PFX selector
-  PS[PS_MAND_IDX] = -1;
-  PS[PS_OSZ_BEFORE] = osz16 ? 1 : 0;
+  let pfxSeen = false; // PS is initialised at the first PFX selector
   for (;;) {
     const kind = node.kind;
     if (kind === NK_FORM) break;
@@ -336,8 +343,11 @@ export function decodeInto(
       return invalidAt(out, Math.max(pos, opStart + 1) - offset);
     }
     if (kind === NK_PFX) {
-      if (PS[PS_MANDATORY] < 0) {
+      if (!pfxSeen) {
+        pfxSeen = true;
         PS[PS_MANDATORY] = ext ? out.vexPp : rep === 0xf3 ? 2 : rep === 0xf2 ? 3 : oszIdx >= 0 ? 1 : 0;
+        PS[PS_MAND_IDX] = -1;
+        PS[PS_OSZ_BEFORE] = osz16 ? 1 : 0;
       }
       PS[PS_OSZ16] = osz16 ? 1 : 0;
       node = selectByPrefix(node, ext, oszIdx, repIdx, bits);
@@ -355,8 +365,8 @@ export function decodeInto(
     node = node.kids[kind === NK_VEXW ? out.vexW : out.vexL] as Node; // NK.VEXW or NK.VEXL
   }
 
-  const mandIdx = PS[PS_MAND_IDX];
-  const oszBeforePfx = PS[PS_OSZ_BEFORE] === 1;
+  const mandIdx = pfxSeen ? (PS[PS_MAND_IDX] as number) : -1;
+  const oszBeforePfx = PS[PS_OSZ_BEFORE] === 1; // read only when mandIdx >= 0
   let form = node.form;
   if ((prefixes & PFX_FWAIT) !== 0 && F_WAIT[form]) form = F_WAIT[form] as number;
   out.form = form;
@@ -452,122 +462,129 @@ export function decodeInto(
   }
 
   // Remaining operands, in encoding order of their bytes (immediates follow displacement).
-  for (let i = 0; i < n; i++) {
-    const loc = OP_LOC[form * 4 + i] as number;
-    if (loc === LOC_RM) continue;
-    const spec = OPS[form * 4 + i] as number;
-    switch (loc) {
-      case LOC_RM:
-        break;
-      case LOC_REG: {
-        kinds[i] = KIND_REG;
-        const base = (opSize === 16 ? REG_BASE16 : REG_BASE32)[form * 4 + i] as number;
-        regs[i] = base !== DYN ? base + ((modrm >> 3) & 7) : regOf(SPEC_RC[spec] as number, (modrm >> 3) & 7, opSize, out.vexL, asz16);
-        break;
-      }
-      case LOC_OPREG: {
-        kinds[i] = KIND_REG;
-        const base = (opSize === 16 ? REG_BASE16 : REG_BASE32)[form * 4 + i] as number;
-        regs[i] = base !== DYN ? base + (b & 7) : regOf(SPEC_RC[spec] as number, b & 7, opSize, out.vexL, asz16);
-        break;
-      }
-      case LOC_FIXED: {
-        kinds[i] = KIND_REG;
-        const base = (opSize === 16 ? REG_BASE16 : REG_BASE32)[form * 4 + i] as number;
-        regs[i] = base !== DYN ? base + (SPEC_N[spec] as number) : regOf(SPEC_RC[spec] as number, SPEC_N[spec] as number, opSize, out.vexL, asz16);
-        break;
-      }
-      case LOC_VVVV:
-        kinds[i] = KIND_REG;
-        regs[i] = regOf(SPEC_RC[spec] as number, out.vexV & 7, opSize, out.vexL, asz16);
-        break;
-      case LOC_IMM:
-      case LOC_IS4: {
-        const size = (osz16 ? IMM_SIZE16 : IMM_SIZE32)[spec] as number;
-        if (pos + size > end) return truncated(out, end - offset);
-        if (pos + size > maxEnd) return tooLong(out);
-        let v = readLE(code, pos, size);
-        pos += size;
-        if (SPEC_SX[spec]) {
-          v = (v << 24) >> 24;
-          v = opSize === 16 ? v & 0xffff : v >>> 0;
-        }
-        if (loc === LOC_IS4) {
+  // The commonest shape, r/m with a ModRM.reg register (a third of real code), skips the loop.
+  const regOnly = F_REG_PAIR[form] as number;
+  if (regOnly !== 255) {
+    kinds[regOnly] = KIND_REG;
+    regs[regOnly] = ((opSize === 16 ? REG_BASE16 : REG_BASE32)[form * 4 + regOnly] as number) + ((modrm >> 3) & 7);
+  } else {
+    for (let i = 0; i < n; i++) {
+      const loc = OP_LOC[form * 4 + i] as number;
+      if (loc === LOC_RM) continue;
+      const spec = OPS[form * 4 + i] as number;
+      switch (loc) {
+        case LOC_RM:
+          break;
+        case LOC_REG: {
           kinds[i] = KIND_REG;
-          regs[i] = regOf(SPEC_RC[spec] as number, (v >> 4) & 7, opSize, out.vexL, asz16);
-          out.imm2 = v;
-        } else if (i > 0 && kinds[i - 1] === KIND_IMM) {
-          out.imm2 = v; // ENTER's second immediate
-          kinds[i] = KIND_IMM;
-        } else {
-          out.imm = v;
-          kinds[i] = KIND_IMM;
+          const base = (opSize === 16 ? REG_BASE16 : REG_BASE32)[form * 4 + i] as number;
+          regs[i] = base !== DYN ? base + ((modrm >> 3) & 7) : regOf(SPEC_RC[spec] as number, (modrm >> 3) & 7, opSize, out.vexL, asz16);
+          break;
         }
-        out.opBytes[i] = size;
-        break;
+        case LOC_OPREG: {
+          kinds[i] = KIND_REG;
+          const base = (opSize === 16 ? REG_BASE16 : REG_BASE32)[form * 4 + i] as number;
+          regs[i] = base !== DYN ? base + (b & 7) : regOf(SPEC_RC[spec] as number, b & 7, opSize, out.vexL, asz16);
+          break;
+        }
+        case LOC_FIXED: {
+          kinds[i] = KIND_REG;
+          const base = (opSize === 16 ? REG_BASE16 : REG_BASE32)[form * 4 + i] as number;
+          regs[i] = base !== DYN ? base + (SPEC_N[spec] as number) : regOf(SPEC_RC[spec] as number, SPEC_N[spec] as number, opSize, out.vexL, asz16);
+          break;
+        }
+        case LOC_VVVV:
+          kinds[i] = KIND_REG;
+          regs[i] = regOf(SPEC_RC[spec] as number, out.vexV & 7, opSize, out.vexL, asz16);
+          break;
+        case LOC_IMM:
+        case LOC_IS4: {
+          const size = (osz16 ? IMM_SIZE16 : IMM_SIZE32)[spec] as number;
+          if (pos + size > end) return truncated(out, end - offset);
+          if (pos + size > maxEnd) return tooLong(out);
+          let v = readLE(code, pos, size);
+          pos += size;
+          if (SPEC_SX[spec]) {
+            v = (v << 24) >> 24;
+            v = opSize === 16 ? v & 0xffff : v >>> 0;
+          }
+          if (loc === LOC_IS4) {
+            kinds[i] = KIND_REG;
+            regs[i] = regOf(SPEC_RC[spec] as number, (v >> 4) & 7, opSize, out.vexL, asz16);
+            out.imm2 = v;
+          } else if (i > 0 && kinds[i - 1] === KIND_IMM) {
+            out.imm2 = v; // ENTER's second immediate
+            kinds[i] = KIND_IMM;
+          } else {
+            out.imm = v;
+            kinds[i] = KIND_IMM;
+          }
+          out.opBytes[i] = size;
+          break;
+        }
+        case LOC_CONST1:
+          kinds[i] = KIND_CONST1;
+          out.imm = 1;
+          break;
+        case LOC_REL: {
+          let size = SPEC_N[spec] as number;
+          if (size === 4 && osz16) size = 2;
+          if (pos + size > end) return truncated(out, end - offset);
+          if (pos + size > maxEnd) return tooLong(out);
+          let disp = readLE(code, pos, size);
+          pos += size;
+          disp = size === 1 ? (disp << 24) >> 24 : size === 2 ? (disp << 16) >> 16 : disp | 0;
+          out.imm = disp >>> 0;
+          kinds[i] = KIND_REL;
+          out.opBytes[i] = size;
+          const next = ip + (pos - offset);
+          out.target = opSize === 16 ? (next + disp) & 0xffff : (next + disp) >>> 0;
+          break;
+        }
+        case LOC_FAR: {
+          const size = osz16 ? 2 : 4;
+          if (pos + size + 2 > end) return truncated(out, end - offset);
+          if (pos + size + 2 > maxEnd) return tooLong(out);
+          out.imm = readLE(code, pos, size);
+          out.imm2 = readLE(code, pos + size, 2);
+          pos += size + 2;
+          kinds[i] = KIND_FAR;
+          break;
+        }
+        case LOC_MOFFS: {
+          const size = asz16 ? 2 : 4;
+          if (pos + size > end) return truncated(out, end - offset);
+          if (pos + size > maxEnd) return tooLong(out);
+          clearMem(out);
+          out.memDisp = readLE(code, pos, size);
+          out.memDispSize = size;
+          pos += size;
+          out.memSeg = out.segOverride === SEG_NONE ? SEG_DS : out.segOverride;
+          kinds[i] = KIND_MEM;
+          hasMem = true; // 67 stays "unused" for objdump, as for other displacement-only forms
+          setMemSize(out, form, i, opSize);
+          break;
+        }
+        case LOC_STR_SRC:
+        case LOC_XLAT:
+          kinds[i] = KIND_MEM;
+          clearMem(out);
+          out.memSeg = out.segOverride === SEG_NONE ? SEG_DS : out.segOverride;
+          out.memBase = loc === LOC_XLAT ? (asz16 ? REG_BX : REG_EBX) : asz16 ? REG_SI : REG_ESI;
+          setMemSize(out, form, i, opSize);
+          hasMem = true;
+          aszUsed = true;
+          break;
+        case LOC_STR_DST:
+          kinds[i] = KIND_MEM;
+          out.mem2Seg = SEG_ES;
+          out.mem2Base = asz16 ? REG_DI : REG_EDI;
+          aszUsed = true; // ES is fixed: a segment prefix stays unused
+          setMemSize(out, form, i, opSize);
+          break;
+        default:
+          break;
       }
-      case LOC_CONST1:
-        kinds[i] = KIND_CONST1;
-        out.imm = 1;
-        break;
-      case LOC_REL: {
-        let size = SPEC_N[spec] as number;
-        if (size === 4 && osz16) size = 2;
-        if (pos + size > end) return truncated(out, end - offset);
-        if (pos + size > maxEnd) return tooLong(out);
-        let disp = readLE(code, pos, size);
-        pos += size;
-        disp = size === 1 ? (disp << 24) >> 24 : size === 2 ? (disp << 16) >> 16 : disp | 0;
-        out.imm = disp >>> 0;
-        kinds[i] = KIND_REL;
-        out.opBytes[i] = size;
-        const next = ip + (pos - offset);
-        out.target = opSize === 16 ? (next + disp) & 0xffff : (next + disp) >>> 0;
-        break;
-      }
-      case LOC_FAR: {
-        const size = osz16 ? 2 : 4;
-        if (pos + size + 2 > end) return truncated(out, end - offset);
-        if (pos + size + 2 > maxEnd) return tooLong(out);
-        out.imm = readLE(code, pos, size);
-        out.imm2 = readLE(code, pos + size, 2);
-        pos += size + 2;
-        kinds[i] = KIND_FAR;
-        break;
-      }
-      case LOC_MOFFS: {
-        const size = asz16 ? 2 : 4;
-        if (pos + size > end) return truncated(out, end - offset);
-        if (pos + size > maxEnd) return tooLong(out);
-        clearMem(out);
-        out.memDisp = readLE(code, pos, size);
-        out.memDispSize = size;
-        pos += size;
-        out.memSeg = out.segOverride === SEG_NONE ? SEG_DS : out.segOverride;
-        kinds[i] = KIND_MEM;
-        hasMem = true; // 67 stays "unused" for objdump, as for other displacement-only forms
-        setMemSize(out, form, i, opSize);
-        break;
-      }
-      case LOC_STR_SRC:
-      case LOC_XLAT:
-        kinds[i] = KIND_MEM;
-        clearMem(out);
-        out.memSeg = out.segOverride === SEG_NONE ? SEG_DS : out.segOverride;
-        out.memBase = loc === LOC_XLAT ? (asz16 ? REG_BX : REG_EBX) : asz16 ? REG_SI : REG_ESI;
-        setMemSize(out, form, i, opSize);
-        hasMem = true;
-        aszUsed = true;
-        break;
-      case LOC_STR_DST:
-        kinds[i] = KIND_MEM;
-        out.mem2Seg = SEG_ES;
-        out.mem2Base = asz16 ? REG_DI : REG_EDI;
-        aszUsed = true; // ES is fixed: a segment prefix stays unused
-        setMemSize(out, form, i, opSize);
-        break;
-      default:
-        break;
     }
   }
   if (segIdx >= 0 && hasMem) out.usedPrefixes |= 1 << segIdx;
@@ -609,9 +626,9 @@ export function decodeInto(
 
 
 // State of the mandatory-prefix selection, kept out of decodeInto's frame (the selector is
-// off the hot path of integer code): the prefix kind (0 none, 1 66, 2 F3, 3 F2, -1 not yet
-// known), the index of the prefix byte it consumed, the operand size (1 = 16-bit) and the
-// operand size before the selection.
+// off the hot path of integer code, and initialised at the first PFX node of a decode): the
+// prefix kind (0 none, 1 66, 2 F3, 3 F2), the index of the prefix byte it consumed, the
+// operand size (1 = 16-bit) and the operand size before the selection.
 const PS = new Int32Array(4);
 const PS_MANDATORY = 0;
 const PS_MAND_IDX = 1;
