@@ -1,0 +1,500 @@
+// The CPU: state, memory access through segmentation (and, later, paging), the run loop,
+// exceptions and their delivery.
+//
+// Execution model: `run(budget)` decodes the instruction at CS:EIP with the shared
+// decoder and calls the handler registered for its form (ops/*.ts). A handler computes
+// everything it needs, raising faults before it changes any state, so an instruction is
+// all-or-nothing; it sets `nextEip` when it transfers control. Faults are thrown as the
+// one preallocated `CpuFault` object (nothing is allocated per instruction); `run` catches
+// it and either delivers the exception through the IVT/IDT (native) or, in hosted mode,
+// stops and hands the owner a `Trap` record.
+
+import { decodeInto, DecodeStatus, Instruction, OpKind, Reg, Seg } from '@vmm86/x86-decoder';
+import { FlagState } from './flags.js';
+import { type IoPorts, type PhysicalMemory, NO_IO, PAGE_RAM } from './ports.js';
+import {
+  ACC_DB, ACC_REAL_DATA, CR0_PE, EFLAGS_IF, EFLAGS_RF, EFLAGS_TF, EFLAGS_VM, RegisterFile,
+  SEG_CS, SEG_SS, VEC_DF, VEC_GP, VEC_UD, reg8Index,
+} from './state.js';
+
+/** Why `run` returned. */
+export const Exit = {
+  /** The instruction budget is spent. */
+  BUDGET: 0,
+  /** HLT with no interrupt to wake it. */
+  HALT: 1,
+  /** Hosted mode: an exception or software interrupt; see `cpu.trap`. */
+  TRAP: 2,
+  /** Triple fault (or a fault while delivering a double fault): the CPU shut down. */
+  SHUTDOWN: 3,
+} as const;
+export type Exit = (typeof Exit)[keyof typeof Exit];
+
+/** What ended a hosted run with Exit.TRAP. */
+export class Trap {
+  vector = 0;
+  /** Error code, or -1 when the vector has none. */
+  errorCode = -1;
+  /** EIP of the instruction that faulted (for traps and INT n: of the instruction after). */
+  eip = 0;
+  /** CR2 at the time of the trap (page faults). */
+  cr2 = 0;
+  /** True for INT n / INT3 / INTO (a software interrupt, not an exception). */
+  software = false;
+  /** Length of the instruction when known (0 otherwise). */
+  length = 0;
+}
+
+/**
+ * The thrown fault: one preallocated object (its stack is captured once, at start-up),
+ * carrying the vector and error code of the exception being raised.
+ */
+export class CpuFault extends Error {
+  vector = 0;
+  errorCode = -1;
+  constructor() {
+    super('cpu fault (caught by Cpu.run)');
+  }
+}
+const FAULT = new CpuFault();
+
+/** A handler: executes one decoded instruction. */
+export type Handler = (cpu: Cpu, insn: Instruction) => void;
+
+const SEG_NONE = Seg.NONE;
+const REG_NONE = Reg.NONE;
+const KIND_MEM = OpKind.MEM;
+const ST_OK = DecodeStatus.Ok;
+const ST_INVALID = DecodeStatus.Invalid;
+const ST_TOO_LONG = DecodeStatus.TooLong;
+
+export interface CpuOptions {
+  memory: PhysicalMemory;
+  io?: IoPorts;
+  /** Hosted mode: exceptions and software interrupts end `run` with a Trap. */
+  hosted?: boolean;
+}
+
+export class Cpu extends FlagState {
+  readonly regs: RegisterFile = new RegisterFile();
+  readonly reg32: Int32Array = this.regs.reg32;
+  readonly reg16: Uint16Array = this.regs.reg16;
+  readonly reg8: Uint8Array = this.regs.reg8;
+  readonly segSel: Uint16Array = this.regs.segSel;
+  readonly segBase: Int32Array = this.regs.segBase;
+  readonly segLimit: Int32Array = this.regs.segLimit;
+  readonly segAcc: Uint16Array = this.regs.segAcc;
+
+  eip = 0xfff0;
+  /** EIP after the current instruction; handlers that branch overwrite it. */
+  nextEip = 0;
+  cpl = 0;
+  cr0 = 0x60000010; // CD, NW, ET: the reset value
+  cr2 = 0;
+  cr3 = 0;
+  cr4 = 0;
+  gdtBase = 0;
+  gdtLimit = 0xffff;
+  idtBase = 0;
+  idtLimit = 0x3ff;
+  tsc = 0;
+  halted = false;
+  /** Instructions retired since reset. */
+  retired = 0;
+  /** A maskable interrupt is requested (the board's INTR line). */
+  intrLine = false;
+  /** The board's interrupt acknowledge: returns the vector. */
+  acknowledge: () => number = () => 0x08;
+  /** Interrupts are inhibited for one instruction (after STI, MOV SS, POP SS). */
+  inhibitInterrupts = false;
+
+  readonly mem: PhysicalMemory;
+  readonly ram: Uint8Array;
+  readonly pageKind: Uint8Array;
+  io: IoPorts;
+  hosted: boolean;
+  readonly trap: Trap = new Trap();
+  /** The decoded current instruction (reused). */
+  readonly insn: Instruction = new Instruction();
+  /** Scratch buffer for instructions that cross a page or leave RAM. */
+  private readonly fetchBuf = new Uint8Array(16);
+  /** Linear address of the current instruction's memory operand, once computed. */
+  memLin = 0;
+  memLinValid = false;
+
+  constructor(options: CpuOptions, private readonly handlers: readonly Handler[]) {
+    super();
+    this.mem = options.memory;
+    this.ram = options.memory.ram;
+    this.pageKind = options.memory.pageKind;
+    this.io = options.io ?? NO_IO;
+    this.hosted = options.hosted ?? false;
+    this.reset();
+  }
+
+  /** Power-on / RESET state (SDM Vol. 3, 9.1.1). */
+  reset(): void {
+    this.reg32.fill(0);
+    this.reg32[2] = 0x0633; // EDX: family 6, model 3, stepping 3 (Pentium II)
+    for (let s = 0; s < 8; s++) {
+      this.segSel[s] = 0;
+      this.segBase[s] = 0;
+      this.segLimit[s] = 0xffff;
+      this.segAcc[s] = ACC_REAL_DATA;
+    }
+    this.segSel[SEG_CS] = 0xf000;
+    this.segBase[SEG_CS] = 0xffff0000 | 0;
+    this.segAcc[SEG_CS] = ACC_REAL_DATA | 0x08; // code, readable
+    this.eip = 0xfff0;
+    this.setFlags(0, -1);
+    this.cr0 = 0x60000010;
+    this.cr2 = 0;
+    this.cr3 = 0;
+    this.cr4 = 0;
+    this.cpl = 0;
+    this.gdtBase = 0;
+    this.gdtLimit = 0xffff;
+    this.idtBase = 0;
+    this.idtLimit = 0x3ff;
+    this.halted = false;
+    this.inhibitInterrupts = false;
+  }
+
+  // ---- faults -----------------------------------------------------------------------
+
+  /** Raises exception `vector` with `errorCode` (-1: none). Never returns. */
+  fault(vector: number, errorCode = -1): never {
+    FAULT.vector = vector;
+    FAULT.errorCode = errorCode;
+    throw FAULT;
+  }
+
+  // ---- registers ----------------------------------------------------------------------
+
+  /** Reads a register operand by decoder register id (GPR8/16/32, segment). */
+  getReg(id: number): number {
+    if (id < 8) return this.reg8[reg8Index(id)] as number;
+    if (id < 16) return this.reg16[(id & 7) << 1] as number;
+    if (id < 24) return this.reg32[id & 7] as number;
+    return this.segSel[id & 7] as number;
+  }
+
+  /** Writes a GPR by decoder register id; the value is truncated to the register width. */
+  setReg(id: number, value: number): void {
+    if (id < 8) this.reg8[reg8Index(id)] = value;
+    else if (id < 16) this.reg16[(id & 7) << 1] = value;
+    else this.reg32[id & 7] = value;
+  }
+
+  // ---- memory -------------------------------------------------------------------------
+
+  /** Offset of the memory operand (base + index * scale + disp, wrapped to the address size). */
+  effectiveAddress(insn: Instruction): number {
+    let a = insn.memDisp;
+    if (insn.memBase !== REG_NONE) a += this.getReg(insn.memBase);
+    if (insn.memIndex !== REG_NONE) a += this.getReg(insn.memIndex) * insn.memScale;
+    return insn.adSize === 16 ? a & 0xffff : a | 0;
+  }
+
+  /**
+   * Linear address of `bytes` at `offset` in segment `seg`, after the limit check.
+   * Expand-down segments and the type checks of protected mode come with the segment
+   * loads; a real-mode cache has the 64 KiB (or unreal) limit and no type restriction.
+   */
+  linear(seg: number, offset: number, bytes: number): number {
+    const last = (offset >>> 0) + bytes - 1;
+    if (last > (this.segLimit[seg] as number) >>> 0) {
+      this.fault(seg === SEG_SS ? 12 : VEC_GP, 0);
+    }
+    return ((this.segBase[seg] as number) + offset) | 0;
+  }
+
+  /** Linear address of the instruction's memory operand (cached per instruction). */
+  memLinear(insn: Instruction, bytes: number): number {
+    if (!this.memLinValid) {
+      const seg = insn.memSeg === SEG_NONE ? 3 : insn.memSeg;
+      this.memLin = this.linear(seg, this.effectiveAddress(insn), bytes);
+      this.memLinValid = true;
+    }
+    return this.memLin;
+  }
+
+  /** Physical address of a linear one (paging comes with the paging unit). */
+  translate(lin: number, _write: boolean): number {
+    return lin >>> 0;
+  }
+
+  read8(lin: number): number {
+    const p = this.translate(lin, false);
+    if (this.pageKind[p >>> 12] !== PAGE_RAM && this.pageKind[p >>> 12] !== 1) return this.mem.mmioRead(p, 1) & 0xff;
+    return this.ram[p] as number;
+  }
+
+  read16(lin: number): number {
+    if ((lin & 0xfff) === 0xfff) return this.read8(lin) | (this.read8(lin + 1) << 8);
+    const p = this.translate(lin, false);
+    const k = this.pageKind[p >>> 12];
+    if (k !== PAGE_RAM && k !== 1) return this.mem.mmioRead(p, 2) & 0xffff;
+    return (this.ram[p] as number) | ((this.ram[p + 1] as number) << 8);
+  }
+
+  read32(lin: number): number {
+    if ((lin & 0xfff) > 0xffc) return this.read16(lin) | (this.read16(lin + 2) << 16);
+    const p = this.translate(lin, false);
+    const k = this.pageKind[p >>> 12];
+    if (k !== PAGE_RAM && k !== 1) return this.mem.mmioRead(p, 4) | 0;
+    const r = this.ram;
+    return (r[p] as number) | ((r[p + 1] as number) << 8) | ((r[p + 2] as number) << 16) | ((r[p + 3] as number) << 24);
+  }
+
+  write8(lin: number, value: number): void {
+    const p = this.translate(lin, true);
+    const k = this.pageKind[p >>> 12];
+    if (k === PAGE_RAM) this.ram[p] = value;
+    else if (k !== 1) this.mem.mmioWrite(p, 1, value & 0xff);
+  }
+
+  write16(lin: number, value: number): void {
+    if ((lin & 0xfff) === 0xfff) {
+      // A split access: both pages are translated before either byte is written.
+      this.translate(lin + 1, true);
+      this.write8(lin, value);
+      this.write8(lin + 1, value >> 8);
+      return;
+    }
+    const p = this.translate(lin, true);
+    const k = this.pageKind[p >>> 12];
+    if (k === PAGE_RAM) {
+      this.ram[p] = value;
+      this.ram[p + 1] = value >> 8;
+    } else if (k !== 1) this.mem.mmioWrite(p, 2, value & 0xffff);
+  }
+
+  write32(lin: number, value: number): void {
+    if ((lin & 0xfff) > 0xffc) {
+      this.translate(lin + 3, true);
+      this.write16(lin, value);
+      this.write16(lin + 2, value >> 16);
+      return;
+    }
+    const p = this.translate(lin, true);
+    const k = this.pageKind[p >>> 12];
+    if (k === PAGE_RAM) {
+      const r = this.ram;
+      r[p] = value;
+      r[p + 1] = value >> 8;
+      r[p + 2] = value >> 16;
+      r[p + 3] = value >> 24;
+    } else if (k !== 1) this.mem.mmioWrite(p, 4, value);
+  }
+
+  /** Reads `bits` (8/16/32) at a linear address. */
+  readN(lin: number, bits: number): number {
+    return bits === 8 ? this.read8(lin) : bits === 16 ? this.read16(lin) : this.read32(lin);
+  }
+
+  writeN(lin: number, bits: number, value: number): void {
+    if (bits === 8) this.write8(lin, value);
+    else if (bits === 16) this.write16(lin, value);
+    else this.write32(lin, value);
+  }
+
+  // ---- operands -----------------------------------------------------------------------
+
+  /** Value of explicit operand `i` of width `bits` (register, memory or immediate). */
+  getOp(insn: Instruction, i: number, bits: number): number {
+    const kind = insn.opKind[i];
+    if (kind === OpKind.REG) return this.getReg(insn.opReg[i] as number);
+    if (kind === KIND_MEM) return this.readN(this.memLinear(insn, bits >> 3), bits);
+    return i > 0 && insn.opKind[i - 1] === OpKind.IMM ? insn.imm2 : insn.imm;
+  }
+
+  /** Writes explicit operand `i` (register or memory). */
+  setOp(insn: Instruction, i: number, bits: number, value: number): void {
+    if (insn.opKind[i] === KIND_MEM) this.writeN(this.memLinear(insn, bits >> 3), bits, value);
+    else this.setReg(insn.opReg[i] as number, value);
+  }
+
+  // ---- stack --------------------------------------------------------------------------
+
+  /** Stack width: SS.B selects ESP (32) or SP (16). */
+  stack32(): boolean {
+    return ((this.segAcc[SEG_SS] as number) & ACC_DB) !== 0;
+  }
+
+  push(bits: number, value: number): void {
+    const s32 = this.stack32();
+    const sp = ((s32 ? (this.reg32[4] as number) : (this.reg16[8] as number)) - (bits >> 3)) | 0;
+    const off = s32 ? sp : sp & 0xffff;
+    this.writeN(this.linear(SEG_SS, off, bits >> 3), bits, value);
+    if (s32) this.reg32[4] = sp;
+    else this.reg16[8] = sp;
+  }
+
+  /** Reads the top of stack without popping. */
+  peek(bits: number, depth = 0): number {
+    const s32 = this.stack32();
+    const sp = s32 ? (this.reg32[4] as number) : (this.reg16[8] as number);
+    const off = s32 ? (sp + depth) | 0 : (sp + depth) & 0xffff;
+    return this.readN(this.linear(SEG_SS, off, bits >> 3), bits);
+  }
+
+  /** Adds `bytes` to the stack pointer of the current stack width. */
+  adjustSp(bytes: number): void {
+    if (this.stack32()) this.reg32[4] = ((this.reg32[4] as number) + bytes) | 0;
+    else this.reg16[8] = (this.reg16[8] as number) + bytes;
+  }
+
+  pop(bits: number): number {
+    const v = this.peek(bits);
+    this.adjustSp(bits >> 3);
+    return v;
+  }
+
+  // ---- segment loads ------------------------------------------------------------------
+
+  /** Real-mode and v8086 segment load: base = selector * 16, the cached limit and access stay. */
+  loadSegmentReal(seg: number, selector: number): void {
+    this.segSel[seg] = selector;
+    this.segBase[seg] = (selector & 0xffff) << 4;
+    if ((this.getFlags() & EFLAGS_VM) !== 0) {
+      this.segLimit[seg] = 0xffff;
+      this.segAcc[seg] = ACC_REAL_DATA | (seg === SEG_CS ? 0x08 : 0) | (3 << 5);
+    }
+  }
+
+  /**
+   * Loads a segment register the way MOV/POP/LxS do: real and v8086 mode compute the
+   * base from the selector; protected mode checks the descriptor (segment.ts).
+   */
+  loadSegment(seg: number, selector: number): void {
+    if (this.protectedMode()) this.loadSegmentProtected(seg, selector & 0xffff);
+    else this.loadSegmentReal(seg, selector & 0xffff);
+  }
+
+  /** Protected-mode segment load with every descriptor check: installed by the protected-mode unit. */
+  loadSegmentProtected: (seg: number, selector: number) => void = () => this.fault(VEC_GP, 0);
+
+  /** True in protected mode (CR0.PE) outside v8086. */
+  protectedMode(): boolean {
+    return (this.cr0 & CR0_PE) !== 0 && (this.getFlags() & EFLAGS_VM) === 0;
+  }
+
+  // ---- the run loop -------------------------------------------------------------------
+
+  /** Runs up to `budget` instructions. */
+  run(budget: number): Exit {
+    const insn = this.insn;
+    const handlers = this.handlers;
+    let done = 0;
+    while (done < budget) {
+      if (this.intrLine && !this.inhibitInterrupts && (this.flagsReg & EFLAGS_IF) !== 0) {
+        this.halted = false;
+        const r = this.deliver(this.acknowledge(), -1, false, this.eip);
+        if (r !== Exit.BUDGET) return r;
+      }
+      if (this.halted) return Exit.HALT;
+      this.inhibitInterrupts = false;
+      try {
+        this.fetchDecode(insn);
+        // IP wraps at 64 KiB in 16-bit code.
+        this.nextEip = this.codeIs32() ? (this.eip + insn.length) | 0 : (this.eip + insn.length) & 0xffff;
+        this.memLinValid = false;
+        (handlers[insn.form] as Handler)(this, insn);
+        this.eip = this.nextEip;
+        this.retired++;
+        done++;
+      } catch (e) {
+        if (e !== FAULT) throw e;
+        const r = this.deliver(FAULT.vector, FAULT.errorCode, false, this.eip);
+        done++;
+        if (r !== Exit.BUDGET) return r;
+      }
+    }
+    return Exit.BUDGET;
+  }
+
+  /** Code segment default size (CS.D). */
+  codeIs32(): boolean {
+    return ((this.segAcc[SEG_CS] as number) & ACC_DB) !== 0;
+  }
+
+  /** Fetches and decodes the instruction at CS:EIP into `insn`, raising #UD/#GP/#PF. */
+  private fetchDecode(insn: Instruction): void {
+    const bits = this.codeIs32() ? 32 : 16;
+    const lin = this.linear(SEG_CS, this.eip, 1);
+    const p = this.translate(lin, false);
+    const room = 0x1000 - (p & 0xfff);
+    let st: DecodeStatus;
+    const k = this.pageKind[p >>> 12];
+    if (room >= 15 && (k === PAGE_RAM || k === 1)) {
+      st = decodeInto(insn, this.ram, p, p + 15, bits, this.eip);
+    } else {
+      // Crossing a page (or in MMIO): gather up to 15 bytes, faulting only on bytes the
+      // instruction actually needs.
+      const buf = this.fetchBuf;
+      let n = 0;
+      for (; n < 15; n++) {
+        try {
+          buf[n] = this.read8((lin + n) | 0);
+        } catch (e) {
+          if (n === 0) throw e;
+          break;
+        }
+      }
+      st = decodeInto(insn, buf, 0, n, bits, this.eip);
+      if (st === DecodeStatus.Truncated) this.read8((lin + n) | 0); // raises the fault the CPU would
+    }
+    if (st !== ST_OK) {
+      if (st === ST_INVALID) this.fault(VEC_UD);
+      if (st === ST_TOO_LONG) this.fault(VEC_GP, 0);
+    }
+    // The limit check covers the whole instruction.
+    this.linear(SEG_CS, this.eip, insn.length);
+  }
+
+  /**
+   * Delivers an exception or interrupt. Real mode: through the IVT. Protected mode: the
+   * IDT gates (interrupt.ts, with the protected-mode work). Hosted mode: stop with a Trap.
+   */
+  deliver(vector: number, errorCode: number, software: boolean, eip: number): Exit {
+    if (this.hosted) {
+      const t = this.trap;
+      t.vector = vector;
+      t.errorCode = errorCode;
+      t.eip = eip;
+      t.cr2 = this.cr2;
+      t.software = software;
+      t.length = software ? this.insn.length : 0;
+      return Exit.TRAP;
+    }
+    if ((this.cr0 & CR0_PE) === 0) {
+      try {
+        this.deliverReal(vector, eip);
+      } catch (e) {
+        if (e !== FAULT) throw e;
+        return vector === VEC_DF ? Exit.SHUTDOWN : this.deliver(VEC_DF, 0, false, eip);
+      }
+      return Exit.BUDGET;
+    }
+    return this.deliverProtected(vector, errorCode, software, eip);
+  }
+
+  /** Real-mode interrupt: push FLAGS, CS, IP; load CS:IP from the IVT; clear IF, TF (and AC). */
+  deliverReal(vector: number, eip: number): void {
+    const entry = vector * 4;
+    if (entry + 3 > this.idtLimit) this.fault(VEC_GP, vector * 8 + 2);
+    const ip = this.read16(this.idtBase + entry);
+    const cs = this.read16(this.idtBase + entry + 2);
+    const flags = this.getFlags();
+    this.push(16, flags);
+    this.push(16, this.segSel[SEG_CS] as number);
+    this.push(16, eip);
+    this.setFlags(0, EFLAGS_IF | EFLAGS_TF | EFLAGS_RF | (1 << 18));
+    this.loadSegmentReal(SEG_CS, cs);
+    this.eip = ip;
+  }
+
+  /** Protected-mode delivery: installed by the protected-mode unit. */
+  deliverProtected: (vector: number, errorCode: number, software: boolean, eip: number) => Exit = () => Exit.SHUTDOWN;
+}
