@@ -11,11 +11,16 @@
 
 import { decodeInto, DecodeStatus, Instruction, OpKind, Reg, Seg } from '@vmm86/x86-decoder';
 import { FlagState } from './flags.js';
+import { TLB_SW, TLB_UR, TLB_UW, TLB_V, Tlb, walk, walkResult } from './paging.js';
 import { type IoPorts, type PhysicalMemory, NO_IO, PAGE_RAM } from './ports.js';
 import {
-  ACC_DB, ACC_REAL_DATA, CR0_PE, EFLAGS_IF, EFLAGS_RF, EFLAGS_TF, EFLAGS_VM, RegisterFile,
-  SEG_CS, SEG_SS, VEC_DF, VEC_GP, VEC_UD, reg8Index,
+  ACC_DB, ACC_REAL_DATA, CR0_PE, CR0_PG, CR0_WP, CR4_PGE, CR4_PSE, EFLAGS_IF, EFLAGS_RF, EFLAGS_TF,
+  EFLAGS_VM, RegisterFile, SEG_CS, SEG_SS, SF_EXPAND_DOWN, SF_NOREAD, SF_NOWRITE, SF_NULL, VEC_DF,
+  VEC_GP, VEC_PF, VEC_SS, VEC_UD, reg8Index,
 } from './state.js';
+import { deliverProtected } from './interrupt.js';
+import { loadSegmentProtected } from './segment.js';
+
 
 /** Why `run` returned. */
 export const Exit = {
@@ -58,6 +63,14 @@ export class CpuFault extends Error {
 }
 const FAULT = new CpuFault();
 
+/** Exception classes for the double-fault rule (SDM Vol. 3, Table 6-5). */
+const CONTRIBUTORY = new Uint8Array(32);
+for (const v of [0, 10, 11, 12, 13]) CONTRIBUTORY[v] = 1;
+function isDoubleFault(first: number, second: number): boolean {
+  const c2 = CONTRIBUTORY[second] === 1;
+  return (CONTRIBUTORY[first] === 1 && c2) || (first === 14 && (c2 || second === 14));
+}
+
 /** A handler: executes one decoded instruction. */
 export type Handler = (cpu: Cpu, insn: Instruction) => void;
 
@@ -84,6 +97,11 @@ export class Cpu extends FlagState {
   readonly segBase: Int32Array = this.regs.segBase;
   readonly segLimit: Int32Array = this.regs.segLimit;
   readonly segAcc: Uint16Array = this.regs.segAcc;
+  /** SF_* bits per segment slot. */
+  readonly segFlags: Uint8Array = new Uint8Array(8);
+  readonly tlb: Tlb = new Tlb();
+  /** Descriptor-table and TSS accesses are supervisor accesses at any CPL. */
+  supervisorAccess = false;
 
   eip = 0xfff0;
   /** EIP after the current instruction; handlers that branch overwrite it. */
@@ -141,7 +159,9 @@ export class Cpu extends FlagState {
       this.segBase[s] = 0;
       this.segLimit[s] = 0xffff;
       this.segAcc[s] = ACC_REAL_DATA;
+      this.segFlags[s] = 0;
     }
+    this.tlb.flushAll();
     this.segSel[SEG_CS] = 0xf000;
     this.segBase[SEG_CS] = 0xffff0000 | 0;
     this.segAcc[SEG_CS] = ACC_REAL_DATA | 0x08; // code, readable
@@ -201,10 +221,27 @@ export class Cpu extends FlagState {
    * Expand-down segments and the type checks of protected mode come with the segment
    * loads; a real-mode cache has the 64 KiB (or unreal) limit and no type restriction.
    */
-  linear(seg: number, offset: number, bytes: number): number {
+  linear(seg: number, offset: number, bytes: number, write = false): number {
+    if (this.segFlags[seg] !== 0) return this.linearChecked(seg, offset, bytes, write);
     const last = (offset >>> 0) + bytes - 1;
-    if (last > (this.segLimit[seg] as number) >>> 0) {
-      this.fault(seg === SEG_SS ? 12 : VEC_GP, 0);
+    if (last > (this.segLimit[seg] as number) >>> 0) this.fault(seg === SEG_SS ? VEC_SS : VEC_GP, 0);
+    return ((this.segBase[seg] as number) + offset) | 0;
+  }
+
+  /** `linear` for a segment whose cache restricts access: null, read-only, execute-only, expand-down. */
+  private linearChecked(seg: number, offset: number, bytes: number, write: boolean): number {
+    const f = this.segFlags[seg] as number;
+    const vec = seg === SEG_SS ? VEC_SS : VEC_GP;
+    if ((f & SF_NULL) !== 0 || (f & (write ? SF_NOWRITE : SF_NOREAD)) !== 0) this.fault(vec, 0);
+    const first = offset >>> 0;
+    const last = first + bytes - 1;
+    const limit = (this.segLimit[seg] as number) >>> 0;
+    if ((f & SF_EXPAND_DOWN) !== 0) {
+      // Valid offsets are limit+1 .. 0xFFFF (or 0xFFFFFFFF with D/B set).
+      const upper = ((this.segAcc[seg] as number) & ACC_DB) !== 0 ? 0xffffffff : 0xffff;
+      if (first <= limit || last > upper) this.fault(vec, 0);
+    } else if (last > limit) {
+      this.fault(vec, 0);
     }
     return ((this.segBase[seg] as number) + offset) | 0;
   }
@@ -219,9 +256,60 @@ export class Cpu extends FlagState {
     return this.memLin;
   }
 
-  /** Physical address of a linear one (paging comes with the paging unit). */
-  translate(lin: number, _write: boolean): number {
-    return lin >>> 0;
+  /** Physical address of a linear one: through the TLB, walking the page tables on a miss. */
+  translate(lin: number, write: boolean): number {
+    if ((this.cr0 & CR0_PG) === 0) return lin >>> 0;
+    const page = lin >>> 12;
+    const e = this.tlb.entries[page] as number;
+    const user = this.cpl === 3 && !this.supervisorAccess;
+    const need = write ? (user ? TLB_UW : TLB_SW) : user ? TLB_UR : TLB_V;
+    if ((e & need) !== 0) return ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
+    const r = walk(this, this.cr3, (this.cr0 & CR0_WP) !== 0, (this.cr4 & CR4_PSE) !== 0, (this.cr4 & CR4_PGE) !== 0, lin, write, user);
+    if (r === -1) {
+      this.cr2 = lin;
+      this.fault(VEC_PF, walkResult.error);
+    }
+    this.tlb.fill(page, r);
+    return ((r & ~0xfff) | (lin & 0xfff)) >>> 0;
+  }
+
+  /** Physical 32-bit read (page walks; descriptor caches use linear reads). */
+  readPhys32(p: number): number {
+    const k = this.pageKind[p >>> 12];
+    if (k !== PAGE_RAM && k !== 1) return this.mem.mmioRead(p, 4) | 0;
+    const r = this.ram;
+    return (r[p] as number) | ((r[p + 1] as number) << 8) | ((r[p + 2] as number) << 16) | ((r[p + 3] as number) << 24);
+  }
+
+  writePhys32(p: number, value: number): void {
+    const k = this.pageKind[p >>> 12];
+    if (k === PAGE_RAM) {
+      const r = this.ram;
+      r[p] = value;
+      r[p + 1] = value >> 8;
+      r[p + 2] = value >> 16;
+      r[p + 3] = value >> 24;
+    } else if (k !== 1) this.mem.mmioWrite(p, 4, value);
+  }
+
+  /** MOV CR0: a change of PG or WP invalidates the cached translations. */
+  setCr0(value: number): void {
+    const old = this.cr0;
+    this.cr0 = value | 0x10; // ET is hard-wired on the P6
+    if (((old ^ this.cr0) & (CR0_PG | CR0_WP | CR0_PE)) !== 0) this.tlb.flushAll();
+  }
+
+  /** MOV CR3: flushes every non-global translation. */
+  setCr3(value: number): void {
+    this.cr3 = value;
+    this.tlb.flushNonGlobal();
+  }
+
+  /** MOV CR4: PSE and PGE changes flush everything. */
+  setCr4(value: number): void {
+    const old = this.cr4;
+    this.cr4 = value;
+    if (((old ^ value) & (CR4_PSE | CR4_PGE)) !== 0) this.tlb.flushAll();
   }
 
   read8(lin: number): number {
@@ -311,8 +399,12 @@ export class Cpu extends FlagState {
 
   /** Writes explicit operand `i` (register or memory). */
   setOp(insn: Instruction, i: number, bits: number, value: number): void {
-    if (insn.opKind[i] === KIND_MEM) this.writeN(this.memLinear(insn, bits >> 3), bits, value);
-    else this.setReg(insn.opReg[i] as number, value);
+    if (insn.opKind[i] === KIND_MEM) {
+      const lin = this.memLinear(insn, bits >> 3);
+      const seg = insn.memSeg === SEG_NONE ? 3 : insn.memSeg;
+      if ((this.segFlags[seg] as number) !== 0) this.linear(seg, this.effectiveAddress(insn), bits >> 3, true);
+      this.writeN(lin, bits, value);
+    } else this.setReg(insn.opReg[i] as number, value);
   }
 
   // ---- stack --------------------------------------------------------------------------
@@ -326,7 +418,7 @@ export class Cpu extends FlagState {
     const s32 = this.stack32();
     const sp = ((s32 ? (this.reg32[4] as number) : (this.reg16[8] as number)) - (bits >> 3)) | 0;
     const off = s32 ? sp : sp & 0xffff;
-    this.writeN(this.linear(SEG_SS, off, bits >> 3), bits, value);
+    this.writeN(this.linear(SEG_SS, off, bits >> 3, true), bits, value);
     if (s32) this.reg32[4] = sp;
     else this.reg16[8] = sp;
   }
@@ -357,6 +449,7 @@ export class Cpu extends FlagState {
   loadSegmentReal(seg: number, selector: number): void {
     this.segSel[seg] = selector;
     this.segBase[seg] = (selector & 0xffff) << 4;
+    this.segFlags[seg] = 0;
     if ((this.getFlags() & EFLAGS_VM) !== 0) {
       this.segLimit[seg] = 0xffff;
       this.segAcc[seg] = ACC_REAL_DATA | (seg === SEG_CS ? 0x08 : 0) | (3 << 5);
@@ -368,12 +461,10 @@ export class Cpu extends FlagState {
    * base from the selector; protected mode checks the descriptor (segment.ts).
    */
   loadSegment(seg: number, selector: number): void {
-    if (this.protectedMode()) this.loadSegmentProtected(seg, selector & 0xffff);
+    if (this.protectedMode()) loadSegmentProtected(this, seg, selector & 0xffff);
     else this.loadSegmentReal(seg, selector & 0xffff);
   }
 
-  /** Protected-mode segment load with every descriptor check: installed by the protected-mode unit. */
-  loadSegmentProtected: (seg: number, selector: number) => void = () => this.fault(VEC_GP, 0);
 
   /** True in protected mode (CR0.PE) outside v8086. */
   protectedMode(): boolean {
@@ -468,16 +559,20 @@ export class Cpu extends FlagState {
       t.length = software ? this.insn.length : 0;
       return Exit.TRAP;
     }
-    if ((this.cr0 & CR0_PE) === 0) {
-      try {
-        this.deliverReal(vector, eip);
-      } catch (e) {
-        if (e !== FAULT) throw e;
-        return vector === VEC_DF ? Exit.SHUTDOWN : this.deliver(VEC_DF, 0, false, eip);
-      }
+    try {
+      if ((this.cr0 & CR0_PE) === 0) this.deliverReal(vector, eip);
+      else deliverProtected(this, vector, errorCode, software, eip);
+      this.halted = false;
       return Exit.BUDGET;
+    } catch (e) {
+      if (e !== FAULT) throw e;
+      // A fault while delivering: #DF when both are contributory (or a page fault is
+      // followed by a contributory fault or another page fault); after #DF, shutdown.
+      if (vector === VEC_DF) return Exit.SHUTDOWN;
+      const second = FAULT.vector;
+      if (isDoubleFault(vector, second)) return this.deliver(VEC_DF, 0, false, eip);
+      return this.deliver(second, FAULT.errorCode, false, eip);
     }
-    return this.deliverProtected(vector, errorCode, software, eip);
   }
 
   /** Real-mode interrupt: push FLAGS, CS, IP; load CS:IP from the IVT; clear IF, TF (and AC). */
@@ -495,6 +590,4 @@ export class Cpu extends FlagState {
     this.eip = ip;
   }
 
-  /** Protected-mode delivery: installed by the protected-mode unit. */
-  deliverProtected: (vector: number, errorCode: number, software: boolean, eip: number) => Exit = () => Exit.SHUTDOWN;
 }

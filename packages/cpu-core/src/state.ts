@@ -92,6 +92,16 @@ export const ACC_G: number = 0x800;
 /** Present, DPL 0, accessed read/write data: what a real-mode load leaves in the cache. */
 export const ACC_REAL_DATA: number = ACC_P | ACC_S | ACC_RW | ACC_A;
 
+/**
+ * Per segment slot, what the cached descriptor forbids (set by protected-mode loads,
+ * cleared by real-mode loads): a slot with 0 takes the fast path in `linear`.
+ */
+export const SF_NOREAD: number = 1;
+export const SF_NOWRITE: number = 2;
+export const SF_EXPAND_DOWN: number = 4;
+/** A null selector was loaded: any access is #GP(0). */
+export const SF_NULL: number = 8;
+
 /** Exception vectors. */
 export const VEC_DE: number = 0;
 export const VEC_DB: number = 1;
