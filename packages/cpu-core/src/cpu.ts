@@ -497,12 +497,31 @@ export class Cpu extends FlagState {
         done++;
       } catch (e) {
         if (e !== FAULT) throw e;
-        const r = this.deliver(FAULT.vector, FAULT.errorCode, false, this.eip);
+        // raiseAfter (INT n, INT3, INTO, INT1): the instruction retired; the event carries the next EIP.
+        const after = this.eventAfter;
+        this.eventAfter = 0;
+        if (after !== 0) this.retired++;
+        const r = this.deliver(FAULT.vector, FAULT.errorCode, after === 2, after !== 0 ? this.nextEip : this.eip);
         done++;
         if (r !== Exit.BUDGET) return r;
       }
     }
     return Exit.BUDGET;
+  }
+
+  // ---- software interrupts (ops/control.ts) ----------------------------------------------
+
+  /** Set by `raiseAfter` for the run loop: 0 none, 1 INT1 (ICEBP), 2 INT n / INT3 / INTO. */
+  eventAfter = 0;
+
+  /**
+   * Ends the current instruction with interrupt `vector` delivered after it: the instruction
+   * retires and the pushed (or, hosted, reported) EIP is `nextEip`. `software` is true for
+   * INT n / INT3 / INTO (gate DPL check, Trap.software) and false for INT1.
+   */
+  raiseAfter(vector: number, software: boolean): never {
+    this.eventAfter = software ? 2 : 1;
+    return this.fault(vector);
   }
 
   /** Code segment default size (CS.D). */
