@@ -4,11 +4,11 @@
 // pseudo-code, one check per line with the fault it raises.
 //
 // Each function checks everything and reads every value it needs before the first
-// architectural change, so a fault leaves the state of the instruction's start. Task
-// gates and TSS targets (task switches) and IRET with NT are not written yet: they raise
-// #GP(selector) / #GP(0) and are listed as a known gap in the package README.
+// architectural change, so a fault leaves the state of the instruction's start. TSS and
+// task-gate targets, and IRET with NT, switch tasks (task.ts).
 
 import type { Cpu } from './cpu.js';
+import { switchTask, TASK_CALL, TASK_IRET, TASK_JMP } from './task.js';
 import { cacheDescriptor, desc, descAcc, descBase, descLimit, markAccessed, readDescriptor } from './segment.js';
 import {
   ACC_CE, ACC_CODE, ACC_DB, ACC_DPL_SHIFT, ACC_P, ACC_RW, ACC_S, EFLAGS_AC, EFLAGS_ID, EFLAGS_IF,
@@ -59,6 +59,22 @@ function checkCodeTarget(cpu: Cpu, selector: number, viaGate: boolean): void {
   if ((acc & ACC_P) === 0) cpu.fault(VEC_NP, err); // not present -> #NP(sel)
 }
 
+/**
+ * JMP/CALL to a TSS (types 1, 9) or a task gate (type 5): checks DPL against CPL and RPL,
+ * presence, and switches tasks. Returns false for other descriptor types.
+ */
+function taskTarget(cpu: Cpu, selector: number, type: number, kind: number): boolean {
+  if (type !== 1 && type !== 9 && type !== 5) return false;
+  const acc = descAcc(desc.hi);
+  const dpl = (acc >> ACC_DPL_SHIFT) & 3;
+  const err = selector & 0xfffc;
+  if (dpl < cpu.cpl || dpl < (selector & 3)) cpu.fault(VEC_GP, err); // DPL < CPL or RPL -> #GP(sel)
+  if ((acc & ACC_P) === 0) cpu.fault(VEC_NP, err); // not present -> #NP(sel)
+  const tss = type === 5 ? desc.lo >>> 16 : selector;
+  switchTask(cpu, tss, kind, cpu.nextEip);
+  return true;
+}
+
 /** Reads a call gate in `desc` and the code descriptor it names; returns the gate fields. */
 const gate = { selector: 0, offset: 0, params: 0, is32: false };
 function readGate(cpu: Cpu, selector: number): void {
@@ -84,7 +100,8 @@ export function farJump(cpu: Cpu, selector: number, offset: number, opSize: numb
   let newOff = opSize === 16 ? offset & 0xffff : offset;
   if ((acc & ACC_S) === 0) {
     const type = acc & 0xf;
-    if (type !== 4 && type !== 12) cpu.fault(VEC_GP, selector & 0xfffc); // task gates/TSS: not yet (known gap)
+    if (taskTarget(cpu, selector, type, TASK_JMP)) return;
+    if (type !== 4 && type !== 12) cpu.fault(VEC_GP, selector & 0xfffc); // not a gate or TSS -> #GP(sel)
     readGate(cpu, selector);
     newSel = gate.selector;
     newOff = gate.offset;
@@ -117,7 +134,8 @@ export function farCall(cpu: Cpu, selector: number, offset: number, opSize: numb
     return;
   }
   const type = acc & 0xf;
-  if (type !== 4 && type !== 12) cpu.fault(VEC_GP, selector & 0xfffc); // task gates/TSS: not yet (known gap)
+  if (taskTarget(cpu, selector, type, TASK_CALL)) return;
+  if (type !== 4 && type !== 12) cpu.fault(VEC_GP, selector & 0xfffc); // not a gate or TSS -> #GP(sel)
   readGate(cpu, selector);
   checkCodeTarget(cpu, gate.selector, true);
   const dpl = dplOf(desc.hi);
@@ -280,7 +298,19 @@ export function farReturn(cpu: Cpu, opSize: number, imm: number): void {
 /** IRET/IRETD in protected mode (not NT): same level, outer level, or back to v8086. */
 export function iretProtected(cpu: Cpu, opSize: number): void {
   const flagsNow = cpu.getFlags();
-  if ((flagsNow & EFLAGS_NT) !== 0) cpu.fault(VEC_GP, (cpu.segSel[SEG_TR] as number) & 0xfffc); // task return: known gap
+  if ((flagsNow & EFLAGS_NT) !== 0) {
+    // Return from a nested task: the back link of the current TSS.
+    const saved = cpu.supervisorAccess;
+    cpu.supervisorAccess = true;
+    let link: number;
+    try {
+      link = cpu.read16(cpu.segBase[SEG_TR] as number);
+    } finally {
+      cpu.supervisorAccess = saved;
+    }
+    switchTask(cpu, link, TASK_IRET, cpu.nextEip);
+    return;
+  }
   const word = opSize >> 3;
   const eip = cpu.peek(opSize, 0);
   const cs = cpu.peek(opSize, word) & 0xffff;

@@ -4,10 +4,10 @@
 //
 // All checks come first, in the SDM's order; only then are the new stack written and the
 // registers changed, so a fault during delivery leaves the interrupted state intact (the
-// caller turns it into #DF or a shutdown). Task gates need the task switch, which is not
-// written yet: delivering through one raises #GP(vector), documented as a known gap.
+// caller turns it into #DF or a shutdown). Task gates switch tasks (task.ts).
 
 import type { Cpu } from './cpu.js';
+import { switchTask, TASK_INT } from './task.js';
 import { cacheDescriptor, desc, descAcc, descBase, descLimit, markAccessed, readDescriptor, segFlagsOf } from './segment.js';
 import {
   ACC_CE, ACC_CODE, ACC_DB, ACC_DPL_SHIFT, ACC_P, ACC_RW, ACC_S, EFLAGS_IF, EFLAGS_NT, EFLAGS_RF,
@@ -48,7 +48,10 @@ export function deliverProtected(cpu: Cpu, vector: number, errorCode: number, so
   const gateDpl = (hi >>> 13) & 3;
   if (software && gateDpl < cpu.cpl) cpu.fault(VEC_GP, idtErr); // INT n: gate DPL < CPL -> #GP
   if ((hi & 0x8000) === 0) cpu.fault(VEC_NP, idtErr); // gate not present -> #NP(vec*8+2+EXT)
-  if (type === GATE_TASK) cpu.fault(VEC_GP, idtErr); // task switch not implemented yet (known gap)
+  if (type === GATE_TASK) {
+    switchTask(cpu, lo >>> 16, TASK_INT, eip, errorCode);
+    return;
+  }
 
   const gate32 = type === GATE_INT32 || type === GATE_TRAP32;
   const selector = lo >>> 16;

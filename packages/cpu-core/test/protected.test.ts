@@ -145,6 +145,54 @@ describe('paging', () => {
   });
 });
 
+/** A descriptor from base, byte limit (< 1 MiB), access byte. */
+function sys(base: number, limit: number, access: number): [number, number] {
+  const lo = ((base & 0xffff) << 16) | (limit & 0xffff);
+  const hi = (base & 0xff000000) | ((limit & 0xf0000)) | (access << 8) | ((base >>> 16) & 0xff);
+  return [lo | 0, hi | 0];
+}
+
+describe('task switches', () => {
+  it('JMP to a TSS saves the old task, loads the new one and moves the busy bit', () => {
+    const { cpu, dv } = setup();
+    const put = (i: number, [lo, hi]: [number, number]): void => {
+      dv.setUint32(GDT + i * 8, lo >>> 0, true);
+      dv.setUint32(GDT + i * 8 + 4, hi >>> 0, true);
+    };
+    cpu.gdtLimit = 8 * 8 - 1;
+    put(6, sys(0x5000, 0x67, 0x89)); // 0x30: TSS A (available)
+    put(7, sys(0x5100, 0x67, 0x89)); // 0x38: TSS B (available)
+    cpu.loadSegment(SEG_DS, 0x10);
+    // LTR 0x30 by hand: the busy type and the cache.
+    dv.setUint8(GDT + 6 * 8 + 5, 0x8b);
+    cpu.segSel[7] = 0x30;
+    cpu.segBase[7] = 0x5000;
+    cpu.segLimit[7] = 0x67;
+    cpu.segAcc[7] = 0x8b;
+    cpu.segFlags[7] = 0;
+    // TSS B: EIP 0x2100, EAX 0x1234, flat ring-0 segments.
+    dv.setUint32(0x5100 + 32, 0x2100, true);
+    dv.setUint32(0x5100 + 36, 0x2, true);
+    dv.setUint32(0x5100 + 40, 0x1234, true);
+    dv.setUint32(0x5100 + 56, 0x7000, true);
+    for (const [off, sel] of [[72, 0x10], [76, 0x08], [80, 0x10], [84, 0x10], [88, 0], [92, 0]] as const) {
+      dv.setUint16(0x5100 + off, sel, true);
+    }
+    cpu.reg32[0] = 0x5555;
+    cpu.nextEip = 0x2007;
+    farJump(cpu, 0x38, 0, 32);
+    expect(cpu.segSel[7]).toBe(0x38);
+    expect(cpu.eip).toBe(0x2100);
+    expect(cpu.reg32[0]).toBe(0x1234);
+    expect(cpu.reg32[4]).toBe(0x7000);
+    expect(dv.getUint32(0x5000 + 32, true)).toBe(0x2007); // old EIP saved
+    expect(dv.getUint32(0x5000 + 40, true)).toBe(0x5555); // old EAX saved
+    expect(dv.getUint8(GDT + 6 * 8 + 5)).toBe(0x89); // old task no longer busy (JMP)
+    expect(dv.getUint8(GDT + 7 * 8 + 5)).toBe(0x8b); // new task busy
+    expect(cpu.cr0 & 8).toBe(8); // CR0.TS
+  });
+});
+
 describe('interrupt delivery through the IDT', () => {
   it('pushes EFLAGS, CS, EIP and the error code and clears IF through an interrupt gate', () => {
     const { cpu, ram, dv } = setup();
