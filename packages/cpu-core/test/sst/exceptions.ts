@@ -43,6 +43,7 @@ export interface SstException {
   match(f: FailureInfo): boolean;
 }
 
+const VEC_DE = 0;
 const VEC_UD = 6;
 const VEC_SS = 12;
 const VEC_GP = 13;
@@ -111,6 +112,35 @@ export const EXCEPTIONS: readonly SstException[] = [
       const reg = (modrm >> 3) & 7;
       if ((opcode !== 0x8c && opcode !== 0x8e) || modrm < 0 || (reg !== 4 && reg !== 5)) return false;
       return f.result.expectedVector === VEC_UD && f.result.actualVector !== VEC_UD && f.result.crash === '';
+    },
+  },
+  {
+    id: 'insn-length-10',
+    kind: 'difference',
+    suites: ['286'],
+    reason:
+      'Instructions longer than 10 bytes (redundant prefixes): the 286 limits an instruction to 10 bytes ' +
+      'and raises #GP (13); the 386 and later allow 15 bytes and execute it.',
+    example: '286 EA #475 "jmp 9B54h:762Ch" with 6 segment prefixes (11 bytes)',
+    match: (f) =>
+      f.result.length > 10 && f.result.length <= 15 && f.result.expectedVector === VEC_GP &&
+      f.result.actualVector !== VEC_GP && f.result.crash === '',
+  },
+  {
+    id: 'aam0-flags',
+    kind: 'difference',
+    suites: ['286'],
+    reason:
+      'AAM 0 (D4 00): both CPUs raise #DE, but the 286 first updates SF/ZF/PF (and pushes those flags); ' +
+      'a P6 fault is all-or-nothing, so the flags and the pushed image keep their old values.',
+    example: '286 D4 #2125 "aam 0" (flags 0C03 -> 286 pushes 0406)',
+    match: (f) => {
+      const r = f.result;
+      if (f.enc.opcode !== 0xd4 || f.test.bytes[f.enc.prefixes.length + 1] !== 0) return false;
+      if (r.expectedVector !== VEC_DE || r.actualVector !== VEC_DE || r.crash !== '') return false;
+      return r.diffs.every((d) =>
+        d.kind === 'flags' ? ((d.actual ^ r.initFlags) & d.mask) === 0
+          : d.kind === 'ram' && r.flagsImage.includes(parseInt(d.name, 16)));
     },
   },
 ];

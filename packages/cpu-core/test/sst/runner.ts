@@ -55,6 +55,8 @@ export interface TestResult {
   actualVector: number;
   /** Decoder form of the instruction ('' if it did not decode). */
   form: string;
+  /** Decoded length of the instruction (prefixes included; 0 if it did not decode). */
+  length: number;
   /** The form has no handler in the core yet (raises #UD). */
   unimplemented: boolean;
   steps: number;
@@ -63,6 +65,10 @@ export interface TestResult {
   stopIp: number;
   /** An exception other than a CpuFault escaped the core (message). */
   crash: string;
+  /** Linear addresses of the low and high byte of the flags image our first delivery pushed (-1: none). */
+  flagsImage: [number, number];
+  /** Our flags before the instruction (as loaded). */
+  initFlags: number;
 }
 
 /** Register access for the two register layouts. */
@@ -160,11 +166,11 @@ export class SstRunner {
     if (cr0 !== undefined) cpu.cr0 = (cpu.cr0 & ~(CR0_MP | CR0_EM | CR0_TS)) | (cr0 & (CR0_MP | CR0_EM | CR0_TS));
   }
 
-  private formOf(bytes: Uint8Array): string {
+  private decode(bytes: Uint8Array): [string, number] {
     const buf = new Uint8Array(16);
     buf.set(bytes.subarray(0, 15));
     decodeInto(this.insn, buf, 0, 15, 16, 0); // real mode: 16-bit code
-    return this.insn.form === 0 ? '' : (FORMS[this.insn.form]?.name ?? '');
+    return this.insn.form === 0 ? ['', 0] : [FORMS[this.insn.form]?.name ?? '', this.insn.length];
   }
 
   /** Delivers a hosted trap through the real-mode IVT as the native CPU would (#DF on a fault). */
@@ -198,18 +204,21 @@ export class SstRunner {
       if (a < RAM_SIZE) ram[a] = test.init.ramVal[i] as number;
     }
 
-    const form = this.formOf(test.bytes);
+    const [form, length] = this.decode(test.bytes);
     const res: TestResult = {
       pass: false,
       diffs: [],
       expectedVector: test.exception?.vector ?? -1,
       actualVector: -1,
       form,
+      length,
       unimplemented: form !== '' && unimplemented.has(form.replace(/_\d+$/, '')),
       steps: 0,
       stopCs: 0,
       stopIp: 0,
       crash: '',
+      flagsImage: [-1, -1],
+      initFlags,
     };
 
     const startCs = cpu.segSel[SEG_CS] as number;
@@ -220,8 +229,16 @@ export class SstRunner {
         const exit = cpu.run(1);
         res.steps++;
         if (exit === Exit.TRAP) {
-          if (res.actualVector < 0) res.actualVector = cpu.trap.vector;
-          if (!this.deliver()) {
+          const first = res.actualVector < 0;
+          if (first) res.actualVector = cpu.trap.vector;
+          const ok = this.deliver();
+          if (first && ok) {
+            // The frame is IP, CS, FLAGS from SS:SP up: the flags image is at SP+4.
+            const ssBase = cpu.segBase[SEG_SS] as number;
+            const sp = cpu.reg16[8] as number;
+            res.flagsImage = [(ssBase + ((sp + 4) & 0xffff)) >>> 0, (ssBase + ((sp + 5) & 0xffff)) >>> 0];
+          }
+          if (!ok) {
             res.crash = 'shutdown (fault while delivering #DF)';
             break;
           }
@@ -272,12 +289,15 @@ export class SstRunner {
     const expected = new Map<number, number>();
     for (let i = 0; i < test.init.ramAddr.length; i++) expected.set(test.init.ramAddr[i] as number, test.init.ramVal[i] as number);
     for (let i = 0; i < test.final.ramAddr.length; i++) expected.set(test.final.ramAddr[i] as number, test.final.ramVal[i] as number);
+    // The pushed flags image: where our delivery put it when we took the same exception,
+    // else EXCP's address (which is off by one when SP is odd in the 286 data).
     const fa = test.exception?.flagsAddr ?? -1;
+    const [flo, fhi] = res.flagsImage[0] >= 0 && res.actualVector === res.expectedVector ? res.flagsImage : [fa, fa + 1];
     for (const [a, exp] of expected) {
       const act = a < RAM_SIZE ? (ram[a] as number) : 0xff;
       let mask = 0xff;
-      if (a === fa) mask = flagsMask & 0xff;
-      else if (a === fa + 1) mask = (flagsMask >> 8) & 0xff;
+      if (a === flo) mask = flagsMask & 0xff;
+      else if (a === fhi) mask = (flagsMask >> 8) & 0xff;
       if (((exp ^ act) & mask) !== 0) res.diffs.push({ kind: 'ram', name: hex(a, 6), expected: exp, actual: act, mask: mask === 0xff ? -1 : mask });
     }
     res.pass = res.diffs.length === 0 && res.crash === '';
