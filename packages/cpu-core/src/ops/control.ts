@@ -4,18 +4,18 @@
 //
 // Every branch checks its target against the CS limit before anything changes (#GP(0)).
 // Protected-mode far transfers and IRET go through `protectedControl`, the integration
-// point for the protected-mode unit (call gates, task switches, privilege changes): its
-// default entries raise #GP(0).
+// point with the protected-mode unit (far-transfer.ts: call gates, task switches,
+// privilege changes).
 
 import type { Instruction } from '@vmm86/x86-decoder';
 import type { Cpu, Handler } from '../cpu.js';
+import { farCall as pmFarCall, farJump as pmFarJump, farReturn as pmFarReturn, iretProtected as pmIret } from '../far-transfer.js';
 import { defineOps } from '../handlers.js';
 import { CR0_PE, EFLAGS_IOPL, EFLAGS_VM, SEG_CS, SEG_SS, VEC_GP } from '../state.js';
 import { probeWrite, setStackPointer, stackOffset, stackPointer } from './stack.js';
 
 /**
- * Protected-mode far transfers (not v8086): installed by the protected-mode unit by
- * assigning these entries. Each is called after the operands are fetched and before any
+ * Protected-mode far transfers (not v8086), provided by the protected-mode unit. Each is called after the operands are fetched and before any
  * state has changed; it must do every check, then the whole transfer (set CS, `nextEip`,
  * the stack), or throw leaving the state untouched.
  */
@@ -30,29 +30,15 @@ export interface ProtectedControl {
   iret(cpu: Cpu, bits: number): void;
 }
 
-/** Default protected-mode far JMP: not implemented yet, #GP(0). */
-export function farJumpProtected(cpu: Cpu, _selector: number, _offset: number, _bits: number): void {
-  cpu.fault(VEC_GP, 0);
-}
-/** Default protected-mode far CALL: not implemented yet, #GP(0). */
-export function farCallProtected(cpu: Cpu, _selector: number, _offset: number, _bits: number): void {
-  cpu.fault(VEC_GP, 0);
-}
-/** Default protected-mode RETF: not implemented yet, #GP(0). */
-export function farReturnProtected(cpu: Cpu, _bits: number, _popBytes: number): void {
-  cpu.fault(VEC_GP, 0);
-}
-/** Default protected-mode IRET: not implemented yet, #GP(0). */
-export function iretProtected(cpu: Cpu, _bits: number): void {
-  cpu.fault(VEC_GP, 0);
-}
-
-/** The integration point: replace the entries to implement protected-mode far transfers. */
+/**
+ * The integration point, wired to the protected-mode unit (far-transfer.ts: gates, task
+ * switches, privilege changes); entries may be replaced (tests, instrumentation).
+ */
 export const protectedControl: ProtectedControl = {
-  farJump: farJumpProtected,
-  farCall: farCallProtected,
-  farReturn: farReturnProtected,
-  iret: iretProtected,
+  farJump: pmFarJump,
+  farCall: pmFarCall,
+  farReturn: pmFarReturn,
+  iret: pmIret,
 };
 
 /** #GP(0) unless `target` is within the CS limit. */
