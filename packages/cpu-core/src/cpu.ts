@@ -63,6 +63,10 @@ export class CpuFault extends Error {
 }
 const FAULT = new CpuFault();
 
+/** DR6.BS: the #DB came from single-stepping. */
+const DR6_BS = 1 << 14;
+const VEC_DB = 1;
+
 /** Exception classes for the double-fault rule (SDM Vol. 3, Table 6-5). */
 const CONTRIBUTORY = new Uint8Array(32);
 for (const v of [0, 10, 11, 12, 13]) CONTRIBUTORY[v] = 1;
@@ -100,6 +104,11 @@ export class Cpu extends FlagState {
   /** SF_* bits per segment slot. */
   readonly segFlags: Uint8Array = new Uint8Array(8);
   readonly tlb: Tlb = new Tlb();
+  /**
+   * The A20 gate: -1 when enabled, ~0x100000 when the board holds address line 20 low
+   * (the 8086 wrap-around). Changing it must flush the TLB (`setA20`).
+   */
+  a20Mask = -1;
   /** Descriptor-table and TSS accesses are supervisor accesses at any CPL. */
   supervisorAccess = false;
 
@@ -258,7 +267,7 @@ export class Cpu extends FlagState {
 
   /** Physical address of a linear one: through the TLB, walking the page tables on a miss. */
   translate(lin: number, write: boolean): number {
-    if ((this.cr0 & CR0_PG) === 0) return lin >>> 0;
+    if ((this.cr0 & CR0_PG) === 0) return (lin & this.a20Mask) >>> 0;
     const page = lin >>> 12;
     const e = this.tlb.entries[page] as number;
     const user = this.cpl === 3 && !this.supervisorAccess;
@@ -269,8 +278,8 @@ export class Cpu extends FlagState {
       this.cr2 = lin;
       this.fault(VEC_PF, walkResult.error);
     }
-    this.tlb.fill(page, r);
-    return ((r & ~0xfff) | (lin & 0xfff)) >>> 0;
+    this.tlb.fill(page, r & (this.a20Mask | 0xfff));
+    return (((r & ~0xfff) | (lin & 0xfff)) & this.a20Mask) >>> 0;
   }
 
   /** Physical 32-bit read (page walks; descriptor caches use linear reads). */
@@ -297,6 +306,12 @@ export class Cpu extends FlagState {
     const old = this.cr0;
     this.cr0 = value | 0x10; // ET is hard-wired on the P6
     if (((old ^ this.cr0) & (CR0_PG | CR0_WP | CR0_PE)) !== 0) this.tlb.flushAll();
+  }
+
+  /** The board's A20 gate. */
+  setA20(enabled: boolean): void {
+    this.a20Mask = enabled ? -1 : ~0x100000;
+    this.tlb.flushAll();
   }
 
   /** MOV CR3: flushes every non-global translation. */
@@ -486,6 +501,8 @@ export class Cpu extends FlagState {
       }
       if (this.halted) return Exit.HALT;
       this.inhibitInterrupts = false;
+      // TF at the start of an instruction makes it trap with #DB when it completes.
+      const singleStep = (this.flagsReg & EFLAGS_TF) !== 0;
       try {
         this.fetchDecode(insn);
         // IP wraps at 64 KiB in 16-bit code.
@@ -494,7 +511,13 @@ export class Cpu extends FlagState {
         (handlers[insn.form] as Handler)(this, insn);
         this.eip = this.nextEip;
         this.retired++;
+        this.tsc++;
         done++;
+        if (singleStep && !this.inhibitInterrupts) {
+          this.regs.dr[6] = (this.regs.dr[6] as number) | DR6_BS;
+          const r = this.deliver(VEC_DB, -1, false, this.eip);
+          if (r !== Exit.BUDGET) return r;
+        }
       } catch (e) {
         if (e !== FAULT) throw e;
         // raiseAfter (INT n, INT3, INTO, INT1): the instruction retired; the event carries the next EIP.
