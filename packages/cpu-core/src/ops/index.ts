@@ -1,3 +1,8 @@
 // Every instruction family registers its handlers here (import for the side effect).
 import './alu.js';
 import './mov.js';
+import './shift.js';
+import './muldiv.js';
+import './bcd.js';
+import './bit.js';
+import './atomic.js';
