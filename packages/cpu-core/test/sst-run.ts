@@ -4,7 +4,7 @@
 //
 //   npx tsx test/sst-run.ts [--full] [--opcode XX[.R]] [--suite 286|386] [--show N] [--explained]
 //
-//   --full        every test (default: the CI sample, every 25th 286 test + the whole 386 file)
+//   --full        every test (default: the CI sample, every 5th 286 test + the whole 386 file)
 //   --opcode XX   only that file (F7.6) or opcode (F7: F7.4, F7.5, F7.6)
 //   --suite S     only suite 286 or 386
 //   --show N      failing cases printed per file (default 2; 0 = table only)

@@ -1,6 +1,6 @@
 // Hardware-captured real-mode single-instruction tests (issue 3, "Done when" 2): the
 // SingleStepTests 80286 files and the 80386EX sample in ../shared/testdata, run on our
-// CPU. CI runs a deterministic sample (every 25th 286 test, all 500 386 tests); the full
+// CPU. CI runs a deterministic sample (every 5th 286 test, all 500 386 tests); the full
 // set runs with `pnpm conformance` (test/sst-run.ts --full).
 //
 // Passing means: no failure outside the documented exceptions table (test/sst/exceptions.ts)
