@@ -2,7 +2,7 @@
 // sample) on our CPU: per-opcode pass rates and the first failing cases with a readable
 // diff, for the instruction-family owners.
 //
-//   npx tsx test/sst-run.ts [--full] [--opcode XX[.R]] [--suite 286|386] [--show N] [--explained]
+//   npx tsx --conditions=source test/sst-run.ts [--full] [--opcode XX[.R]] [--suite 286|386] [--show N] [--explained]
 //
 //   --full        every test (default: the CI sample, every 5th 286 test + the whole 386 file)
 //   --opcode XX   only that file (F7.6) or opcode (F7: F7.4, F7.5, F7.6)

@@ -37,7 +37,7 @@ describe('SingleStepTests (hardware-captured, real mode)', () => {
     await annotate(`per-opcode pass rates\n${table}`, 'sst-table');
     if (failures) await annotate(`first failing case per file\n${failures}`, 'sst-failures');
     expect(rep.totals.run).toBeGreaterThan(10_000);
-    expect(rep.totals.unexplained, `unexplained failures (npx tsx test/sst-run.ts for details):\n${failures.slice(0, 4000)}`).toBe(0);
+    expect(rep.totals.unexplained, `unexplained failures (npx tsx --conditions=source test/sst-run.ts for details):\n${failures.slice(0, 4000)}`).toBe(0);
     expect(rep.rate).toBeGreaterThanOrEqual(0.995);
   });
 });
