@@ -169,7 +169,7 @@ describe('ENTER/LEAVE', () => {
     expect(cpu.run(1)).toBe(Exit.BUDGET);
     const b = machine([0xc8, 0x00, 0x20, 0x00], true);
     b.cpu.reg32[4] = 0x1000;
-    b.cpu.segAcc[SEG_SS] |= 0x400; // 32-bit stack: ESP 0x1000 - 2 - 0x2000 wraps to 0xffffeffe
+    b.cpu.segAcc[SEG_SS] = (b.cpu.segAcc[SEG_SS] as number) | 0x400; // 32-bit stack: ESP 0x1000 - 2 - 0x2000 wraps to 0xffffeffe
     b.ram[0xffe] = 0x77;
     expect(b.cpu.run(1)).toBe(Exit.TRAP);
     expect(b.cpu.trap.vector).toBe(VEC_SS);
