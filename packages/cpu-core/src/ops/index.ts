@@ -6,3 +6,8 @@ import './muldiv.js';
 import './bcd.js';
 import './bit.js';
 import './atomic.js';
+import './stack.js';
+import './control.js';
+import './string.js';
+import './io.js';
+import './system-basic.js';
