@@ -22,7 +22,12 @@ export const CACHE_DIR = process.env['VMM86_CACHE'] ?? join(process.env['XDG_CAC
 export const IS_CI = process.env['CI'] !== undefined && process.env['CI'] !== '' && process.env['CI'] !== 'false';
 
 /** Debian packages the tests need, each with a command that shows it is installed. */
-export const APT_PACKAGES = [{ command: 'i686-linux-gnu-objdump', pkg: 'binutils-i686-linux-gnu' }];
+export const APT_PACKAGES = [
+  { command: 'i686-linux-gnu-objdump', pkg: 'binutils-i686-linux-gnu' },
+  // cpu-core's host-CPU oracle builds a static i386 runner (the libc is only a Recommends)
+  { command: 'i686-linux-gnu-gcc', pkg: 'gcc-i686-linux-gnu libc6-dev-i386-cross' },
+  { command: 'xz', pkg: 'xz-utils' },
+];
 
 // A corepack shim for pnpm must never stop to ask before downloading.
 process.env['COREPACK_ENABLE_DOWNLOAD_PROMPT'] = '0';
@@ -181,15 +186,15 @@ export async function ensureInstall() {
 export async function ensureAptPackages() {
   const missing = APT_PACKAGES.filter((p) => !commandWorks(p.command));
   if (missing.length === 0) {
-    console.log(`== apt: ${APT_PACKAGES.map((p) => p.pkg).join(', ')} present`);
+    console.log(`== apt: ${APT_PACKAGES.flatMap((p) => p.pkg.split(' ')).join(', ')} present`);
     return 0;
   }
-  const pkgs = missing.map((p) => p.pkg);
+  const pkgs = missing.flatMap((p) => p.pkg.split(' '));
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !commandWorks('apt-get', ['--version'])) {
     console.warn(
       `== apt: missing ${pkgs.join(', ')}; install ${pkgs.length > 1 ? 'them' : 'it'} (sudo apt-get install ${pkgs.join(' ')}), ` +
-        'or the tests that compare with GNU objdump will fail',
+        'or the tests that compare with GNU objdump and the host CPU will fail',
     );
     return 0;
   }

@@ -9,7 +9,7 @@
 // it and either delivers the exception through the IVT/IDT (native) or, in hosted mode,
 // stops and hands the owner a `Trap` record.
 
-import { decodeInto, DecodeStatus, Instruction, OpKind, Reg, Seg } from '@vmm86/x86-decoder';
+import { Cf, decodeInto, DecodeStatus, FORM, Instruction, OpKind, Reg, Seg } from '@vmm86/x86-decoder';
 import { FlagState } from './flags.js';
 import { TLB_SW, TLB_UR, TLB_UW, TLB_V, Tlb, walk, walkResult } from './paging.js';
 import { type IoPorts, type PhysicalMemory, NO_IO, PAGE_RAM } from './ports.js';
@@ -78,6 +78,8 @@ function isDoubleFault(first: number, second: number): boolean {
 /** A handler: executes one decoded instruction. */
 export type Handler = (cpu: Cpu, insn: Instruction) => void;
 
+const FORM_CF = FORM.cf;
+const CF_INT = Cf.INT;
 const SEG_NONE = Seg.NONE;
 const REG_NONE = Reg.NONE;
 const KIND_MEM = OpKind.MEM;
@@ -513,7 +515,8 @@ export class Cpu extends FlagState {
         this.retired++;
         this.tsc++;
         done++;
-        if (singleStep && !this.inhibitInterrupts) {
+        // Software interrupts clear TF on delivery and do not single-step.
+        if (singleStep && !this.inhibitInterrupts && FORM_CF[insn.form] !== CF_INT) {
           this.regs.dr[6] = (this.regs.dr[6] as number) | DR6_BS;
           const r = this.deliver(VEC_DB, -1, false, this.eip);
           if (r !== Exit.BUDGET) return r;
@@ -524,7 +527,7 @@ export class Cpu extends FlagState {
         const after = this.eventAfter;
         this.eventAfter = 0;
         if (after !== 0) this.retired++;
-        const r = this.deliver(FAULT.vector, FAULT.errorCode, after === 2, after !== 0 ? this.nextEip : this.eip);
+        const r = this.deliver(FAULT.vector, FAULT.errorCode, after === 2, after !== 0 ? this.nextEip : this.eip, this.eip);
         done++;
         if (r !== Exit.BUDGET) return r;
       }
@@ -590,7 +593,7 @@ export class Cpu extends FlagState {
    * Delivers an exception or interrupt. Real mode: through the IVT. Protected mode: the
    * IDT gates (interrupt.ts, with the protected-mode work). Hosted mode: stop with a Trap.
    */
-  deliver(vector: number, errorCode: number, software: boolean, eip: number): Exit {
+  deliver(vector: number, errorCode: number, software: boolean, eip: number, faultEip: number = eip): Exit {
     if (this.hosted) {
       const t = this.trap;
       t.vector = vector;
@@ -610,10 +613,11 @@ export class Cpu extends FlagState {
       if (e !== FAULT) throw e;
       // A fault while delivering: #DF when both are contributory (or a page fault is
       // followed by a contributory fault or another page fault); after #DF, shutdown.
+      // Faults during delivery report the instruction that caused the event.
       if (vector === VEC_DF) return Exit.SHUTDOWN;
       const second = FAULT.vector;
-      if (isDoubleFault(vector, second)) return this.deliver(VEC_DF, 0, false, eip);
-      return this.deliver(second, FAULT.errorCode, false, eip);
+      if (isDoubleFault(vector, second)) return this.deliver(VEC_DF, 0, false, faultEip);
+      return this.deliver(second, FAULT.errorCode, false, faultEip);
     }
   }
 
@@ -624,6 +628,9 @@ export class Cpu extends FlagState {
     const ip = this.read16(this.idtBase + entry);
     const cs = this.read16(this.idtBase + entry + 2);
     const flags = this.getFlags();
+    // All three slots must fit before any is written (#SS otherwise, with SP untouched).
+    const sp = this.stack32() ? (this.reg32[4] as number) : (this.reg16[8] as number);
+    this.linear(SEG_SS, this.stack32() ? (sp - 6) | 0 : (sp - 6) & 0xffff, 6, true);
     this.push(16, flags);
     this.push(16, this.segSel[SEG_CS] as number);
     this.push(16, eip);

@@ -63,14 +63,36 @@ export function alu(cpu: Cpu, op: number, dst: number, src: number, bits: number
 
 const width = (letter: string, insn: Instruction): number => (letter === 'b' ? 8 : insn.opSize);
 
+/** The result of ALU operation `op` alone (no flags), with the carry-in `c` for ADC/SBB. */
+function aluValue(op: number, d: number, s: number, c: number): number {
+  switch (op) {
+    case ADD:
+      return (d + s) | 0;
+    case OR:
+      return d | s;
+    case ADC:
+      return (d + s + c) | 0;
+    case SBB:
+      return (d - s - c) | 0;
+    case AND:
+      return d & s;
+    case XOR:
+      return d ^ s;
+    default:
+      return (d - s) | 0;
+  }
+}
+
 function binary(op: number, dstLetter: string): Handler {
   const write = op !== CMP;
   return (cpu, insn) => {
     const bits = width(dstLetter, insn);
     const d = cpu.getOp(insn, 0, bits);
     const s = cpu.getOp(insn, 1, bits);
-    const r = alu(cpu, op, d, s, bits);
-    if (write) cpu.setOp(insn, 0, bits, r);
+    // The destination is written before the flags change, so a faulting write-back
+    // (a read-only page under a read-modify-write) leaves the flags as they were.
+    if (write) cpu.setOp(insn, 0, bits, aluValue(op, d, s, op === ADC || op === SBB ? cpu.cf() : 0));
+    alu(cpu, op, d, s, bits);
   };
 }
 

@@ -1,6 +1,7 @@
 // Every instruction family registers its handlers here (import for the side effect).
 import './alu.js';
 import './mov.js';
+import './system.js';
 import './shift.js';
 import './muldiv.js';
 import './bcd.js';

@@ -19,7 +19,7 @@
 import { decodeInto, FORM, FORMS, Instruction, Pfx } from '@vmm86/x86-decoder';
 
 /** CF PF AF ZF SF OF, TF IF DF, IOPL NT, AC VIF VIP ID and the fixed bit 1; not RF/VM. */
-export const COMPARED_FLAGS = 0x3f7fd7 & ~0x30000;
+export const COMPARED_FLAGS: number = 0x3f7fd7 & ~0x30000;
 
 const CONDITIONAL = /^(Rol|Ror|Rcl|Rcr|Shl|Sal|Shr|Sar|Shld|Shrd)_.*_(Ib|CL)$/;
 const REP_FLAGS = /^(Cmps|Scas)_/;

@@ -752,7 +752,7 @@ export class Generator {
 }
 
 /** The code bytes of a case. */
-export function caseCode(c: OracleCase, count = c.insns.length): Uint8Array {
+export function caseCode(c: OracleCase, count: number = c.insns.length): Uint8Array {
   const out: number[] = [];
   for (let i = 0; i < count; i++) out.push(...(c.insns[i] as GenInsn).bytes);
   return Uint8Array.from(out);

@@ -95,7 +95,7 @@ export class CoreRunner {
     this.cpu = createCpu({ memory: mem, hosted: true });
   }
 
-  run(c: OracleCase, count = c.insns.length): Outcome {
+  run(c: OracleCase, count: number = c.insns.length): Outcome {
     const cpu = this.cpu;
     const ram = this.ram;
     const init = initialWindow(this.base, c);
@@ -156,14 +156,14 @@ export function flagNames(bits: number): string {
 }
 
 /** Instruction start offsets of a case (plus the end). */
-export function offsets(c: OracleCase, count = c.insns.length): number[] {
+export function offsets(c: OracleCase, count: number = c.insns.length): number[] {
   const o = [0];
   for (let i = 0; i < count; i++) o.push((o[i] as number) + (c.insns[i] as { bytes: number[] }).bytes.length);
   return o;
 }
 
 /** The undefined-flag mask for the instructions executed (flag-rule.ts). */
-export function undefinedMask(c: OracleCase, native: Outcome, count = c.insns.length): number {
+export function undefinedMask(c: OracleCase, native: Outcome, count: number = c.insns.length): number {
   const offs = offsets(c, count);
   let u = 0;
   for (let i = 0; i < count; i++) {
@@ -179,7 +179,7 @@ const exitText = (o: Outcome): string =>
     o.vector === -3 ? `threw at +${o.eipOffset}: ${o.error ?? ''}` : `#${o.vector}${o.errorCode >= 0 ? `(${o.errorCode})` : ''} at +${o.eipOffset}`;
 
 /** Differences between the native and core outcomes (empty: they agree). */
-export function compare(c: OracleCase, native: Outcome, core: Outcome, count = c.insns.length): string[] {
+export function compare(c: OracleCase, native: Outcome, core: Outcome, count: number = c.insns.length): string[] {
   const d: string[] = [];
   if (native.vector !== core.vector || native.eipOffset !== core.eipOffset ||
     (native.vector >= 0 && HAS_ERROR_CODE.has(native.vector) && native.errorCode !== core.errorCode)) {
@@ -214,7 +214,7 @@ export function formName(bytes: readonly number[]): string {
 }
 
 /** The case as readable text: initial state and the disassembly. */
-export function describeCase(c: OracleCase, count = c.insns.length, mark = -1): string {
+export function describeCase(c: OracleCase, count: number = c.insns.length, mark: number = -1): string {
   const lines: string[] = [];
   lines.push(`  regs: ${c.regs.map((v, k) => `${REG_NAMES[k]}=${hex(v)}`).join(' ')}`);
   lines.push(`  eflags: ${hex(c.eflags)} (${flagNames(c.eflags & 0xfd5)})  window patches: ${c.patches.map(([o, v]) => `+${o.toString(16)}=${hex(v)}`).join(' ')}`);

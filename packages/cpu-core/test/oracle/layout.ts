@@ -10,7 +10,7 @@
 export const WIN = 0x00100000;
 export const WSIZE = 0x1000;
 export const CODE = 0x00110000;
-export const CODE_MAX = 0x1000 - 16;
+export const CODE_MAX: number = 0x1000 - 16;
 /** Initial ESP offset in the window. */
 export const STACK_TOP = 0x800;
 export const RUNNER_MAGIC = 0x4f52434c;
