@@ -12,3 +12,4 @@ import './control.js';
 import './string.js';
 import './io.js';
 import './system-basic.js';
+import './sysenter.js';
