@@ -10,6 +10,7 @@
 // stops and hands the owner a `Trap` record.
 
 import { Cf, decodeInto, DecodeStatus, FORM, Instruction, OpKind, Reg, Seg } from '@vmm86/x86-decoder';
+import { DecodeCache } from './decode-cache.js';
 import { FlagState } from './flags.js';
 import { TLB_SW, TLB_UR, TLB_UW, TLB_V, Tlb, walk, walkResult } from './paging.js';
 import { type IoPorts, type PhysicalMemory, NO_IO, PAGE_RAM } from './ports.js';
@@ -106,6 +107,9 @@ export class Cpu extends FlagState {
   /** SF_* bits per segment slot. */
   readonly segFlags: Uint8Array = new Uint8Array(8);
   readonly tlb: Tlb = new Tlb();
+  /** Decoded instructions by physical address (see decode-cache.ts). */
+  readonly codeCache: DecodeCache = new DecodeCache();
+  private readonly codePage: Uint8Array = this.codeCache.codePage;
   /**
    * The A20 gate: -1 when enabled, ~0x100000 when the board holds address line 20 low
    * (the 8086 wrap-around). Changing it must flush the TLB (`setA20`).
@@ -143,6 +147,8 @@ export class Cpu extends FlagState {
   io: IoPorts;
   hosted: boolean;
   readonly trap: Trap = new Trap();
+  /** The instruction being executed (from the decode cache, or `insn`). */
+  cur: Instruction = new Instruction();
   /** The decoded current instruction (reused). */
   readonly insn: Instruction = new Instruction();
   /** Scratch buffer for instructions that cross a page or leave RAM. */
@@ -173,6 +179,7 @@ export class Cpu extends FlagState {
       this.segFlags[s] = 0;
     }
     this.tlb.flushAll();
+    this.codeCache.flush();
     this.segSel[SEG_CS] = 0xf000;
     this.segBase[SEG_CS] = 0xffff0000 | 0;
     this.segAcc[SEG_CS] = ACC_REAL_DATA | 0x08; // code, readable
@@ -294,6 +301,7 @@ export class Cpu extends FlagState {
 
   writePhys32(p: number, value: number): void {
     const k = this.pageKind[p >>> 12];
+    if (this.codePage[p >>> 12] === 1) this.codeCache.invalidatePage(p >>> 12);
     if (k === PAGE_RAM) {
       const r = this.ram;
       r[p] = value;
@@ -308,6 +316,16 @@ export class Cpu extends FlagState {
     const old = this.cr0;
     this.cr0 = value | 0x10; // ET is hard-wired on the P6
     if (((old ^ this.cr0) & (CR0_PG | CR0_WP | CR0_PE)) !== 0) this.tlb.flushAll();
+  }
+
+  /**
+   * Tells the CPU that physical memory [addr, addr + length) changed behind its back (DMA,
+   * a loader, a debugger): cached decodes of those pages are dropped.
+   */
+  invalidateCode(addr: number, length: number): void {
+    for (let page = addr >>> 12; page <= (addr + Math.max(length, 1) - 1) >>> 12; page++) {
+      if (this.codePage[page] === 1) this.codeCache.invalidatePage(page);
+    }
   }
 
   /** The board's A20 gate. */
@@ -355,6 +373,7 @@ export class Cpu extends FlagState {
   write8(lin: number, value: number): void {
     const p = this.translate(lin, true);
     const k = this.pageKind[p >>> 12];
+    if (this.codePage[p >>> 12] === 1) this.codeCache.invalidatePage(p >>> 12);
     if (k === PAGE_RAM) this.ram[p] = value;
     else if (k !== 1) this.mem.mmioWrite(p, 1, value & 0xff);
   }
@@ -369,6 +388,7 @@ export class Cpu extends FlagState {
     }
     const p = this.translate(lin, true);
     const k = this.pageKind[p >>> 12];
+    if (this.codePage[p >>> 12] === 1) this.codeCache.invalidatePage(p >>> 12);
     if (k === PAGE_RAM) {
       this.ram[p] = value;
       this.ram[p + 1] = value >> 8;
@@ -384,6 +404,7 @@ export class Cpu extends FlagState {
     }
     const p = this.translate(lin, true);
     const k = this.pageKind[p >>> 12];
+    if (this.codePage[p >>> 12] === 1) this.codeCache.invalidatePage(p >>> 12);
     if (k === PAGE_RAM) {
       const r = this.ram;
       r[p] = value;
@@ -507,16 +528,17 @@ export class Cpu extends FlagState {
       const singleStep = (this.flagsReg & EFLAGS_TF) !== 0;
       try {
         this.fetchDecode(insn);
+        const cur = this.cur;
         // IP wraps at 64 KiB in 16-bit code.
-        this.nextEip = this.codeIs32() ? (this.eip + insn.length) | 0 : (this.eip + insn.length) & 0xffff;
+        this.nextEip = cur.bits === 32 ? (this.eip + cur.length) | 0 : (this.eip + cur.length) & 0xffff;
         this.memLinValid = false;
-        (handlers[insn.form] as Handler)(this, insn);
+        (handlers[cur.form] as Handler)(this, cur);
         this.eip = this.nextEip;
         this.retired++;
         this.tsc++;
         done++;
         // Software interrupts clear TF on delivery and do not single-step.
-        if (singleStep && !this.inhibitInterrupts && FORM_CF[insn.form] !== CF_INT) {
+        if (singleStep && !this.inhibitInterrupts && FORM_CF[cur.form] !== CF_INT) {
           this.regs.dr[6] = (this.regs.dr[6] as number) | DR6_BS;
           const r = this.deliver(VEC_DB, -1, false, this.eip);
           if (r !== Exit.BUDGET) return r;
@@ -557,13 +579,49 @@ export class Cpu extends FlagState {
 
   /** Fetches and decodes the instruction at CS:EIP into `insn`, raising #UD/#GP/#PF. */
   private fetchDecode(insn: Instruction): void {
+    this.cur = insn;
     const bits = this.codeIs32() ? 32 : 16;
-    const lin = this.linear(SEG_CS, this.eip, 1);
+    const eip = this.eip;
+    // Fast path: a plain CS, a cached decode of the bytes at this physical address.
+    if (this.segFlags[SEG_CS] === 0) {
+      const lin = ((this.segBase[SEG_CS] as number) + eip) | 0;
+      let p: number;
+      const page = lin >>> 12;
+      if ((this.cr0 & CR0_PG) === 0) {
+        p = (lin & this.a20Mask) >>> 0;
+      } else {
+        const e = this.tlb.entries[page] as number;
+        const need = this.cpl === 3 && !this.supervisorAccess ? TLB_UR : TLB_V;
+        p = (e & need) !== 0 ? ((e & ~0xfff) | (lin & 0xfff)) >>> 0 : this.translate(lin, false);
+      }
+      if ((p & 0xfff) <= 0x1000 - 15) {
+        const hit = this.codeCache.get(p, bits, eip);
+        if (hit !== undefined && (eip >>> 0) + hit.length - 1 <= (this.segLimit[SEG_CS] as number) >>> 0) {
+          this.cur = hit;
+          return;
+        }
+      }
+    }
+    const lin = this.linear(SEG_CS, eip, 1);
     const p = this.translate(lin, false);
     const room = 0x1000 - (p & 0xfff);
     let st: DecodeStatus;
     const k = this.pageKind[p >>> 12];
     if (room >= 15 && (k === PAGE_RAM || k === 1)) {
+      const hit = this.codeCache.get(p, bits, this.eip);
+      if (hit !== undefined) {
+        this.cur = hit;
+        this.linear(SEG_CS, this.eip, hit.length);
+        return;
+      }
+      const fresh = new Instruction();
+      st = decodeInto(fresh, this.ram, p, p + 15, bits, this.eip);
+      if (st === ST_OK) {
+        this.codeCache.put(p, fresh);
+        this.cur = fresh;
+        this.linear(SEG_CS, this.eip, fresh.length);
+        return;
+      }
       st = decodeInto(insn, this.ram, p, p + 15, bits, this.eip);
     } else {
       // Crossing a page (or in MMIO): gather up to 15 bytes, faulting only on bytes the
@@ -601,7 +659,7 @@ export class Cpu extends FlagState {
       t.eip = eip;
       t.cr2 = this.cr2;
       t.software = software;
-      t.length = software ? this.insn.length : 0;
+      t.length = software ? this.cur.length : 0;
       return Exit.TRAP;
     }
     try {

@@ -11,7 +11,11 @@ export const PAGE_ROM: number = 1;
 export const PAGE_MMIO: number = 2;
 
 export interface PhysicalMemory {
-  /** RAM (and ROM images) from physical address 0. */
+  /**
+   * RAM (and ROM images) from physical address 0. The CPU caches decoded instructions by
+   * physical address: whoever writes this array directly (DMA, loaders, tests) must then
+   * call `Cpu.invalidateCode(addr, length)` (a RESET also clears the cache).
+   */
   readonly ram: Uint8Array;
   /** Kind of each 4 KiB physical page (1,048,576 entries): PAGE_RAM, PAGE_ROM or PAGE_MMIO. */
   readonly pageKind: Uint8Array;
