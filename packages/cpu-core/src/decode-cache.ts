@@ -21,20 +21,27 @@ const KIND_REL = OpKind.REL;
 const CAPACITY = 1 << 15;
 
 export class DecodeCache {
-  private readonly pages: (Instruction[] | undefined)[] = new Array<Instruction[] | undefined>(1 << 20).fill(undefined);
+  /** Per physical page: 4096 indices into `records` (0 = none), allocated on first use. */
+  private readonly pages: (Int32Array | undefined)[] = new Array<Int32Array | undefined>(1 << 20).fill(undefined);
   private readonly touched: number[] = [];
+  /** 1 for physical pages that hold cached code (checked by the CPU's write paths). */
   readonly codePage: Uint8Array = new Uint8Array(1 << 20);
-  private count = 0;
+  /** The cached records; index 0 is unused so that 0 can mean "none". */
+  private readonly records: Instruction[] = [undefined as unknown as Instruction];
+  private count = 1;
+
   /** The cached decode at physical `phys` for code size `bits`, retargeted to `eip`. */
   get(phys: number, bits: number, eip: number): Instruction | undefined {
-    const page = this.pages[phys >>> 12];
-    if (page === undefined) return undefined;
-    const insn = page[phys & 0xfff];
-    if (insn === undefined || insn.bits !== bits) return undefined;
+    const idx = this.pages[phys >>> 12];
+    if (idx === undefined) return undefined;
+    const i = idx[phys & 0xfff] as number;
+    if (i === 0) return undefined;
+    const insn = this.records[i] as Instruction;
+    if (insn.bits !== bits) return undefined;
     if (insn.ip !== eip) {
       insn.ip = eip;
-      for (let i = 0; i < insn.opCount; i++) {
-        if (insn.opKind[i] === KIND_REL) {
+      for (let k = 0; k < insn.opCount; k++) {
+        if (insn.opKind[k] === KIND_REL) {
           const t = eip + insn.length + (insn.imm | 0);
           insn.target = insn.opSize === 16 ? t & 0xffff : t | 0;
         }
@@ -42,25 +49,29 @@ export class DecodeCache {
     }
     return insn;
   }
+
   /** Caches `insn`, decoded Ok at physical `phys` within one page. */
   put(phys: number, insn: Instruction): void {
     if (this.count >= CAPACITY) this.flush();
     const pn = phys >>> 12;
-    let page = this.pages[pn];
-    if (page === undefined) {
-      page = new Array<Instruction>(4096);
-      this.pages[pn] = page;
+    let idx = this.pages[pn];
+    if (idx === undefined) {
+      idx = new Int32Array(4096);
+      this.pages[pn] = idx;
       this.touched.push(pn);
     }
     this.codePage[pn] = 1;
-    page[phys & 0xfff] = insn;
-    this.count++;
+    const i = this.count++;
+    this.records[i] = insn;
+    idx[phys & 0xfff] = i;
   }
+
   /** Drops the cached decodes of one physical page. */
   invalidatePage(pn: number): void {
-    this.pages[pn] = undefined;
+    this.pages[pn]?.fill(0);
     this.codePage[pn] = 0;
   }
+
   /** Drops everything. */
   flush(): void {
     for (const pn of this.touched) {
@@ -68,6 +79,7 @@ export class DecodeCache {
       this.codePage[pn] = 0;
     }
     this.touched.length = 0;
-    this.count = 0;
+    this.records.length = 1; // records are reused by index after a flush
+    this.count = 1;
   }
 }
