@@ -132,10 +132,15 @@ export function deliverProtected(cpu: Cpu, vector: number, errorCode: number, so
   const ssLimit = inner ? descLimit(ssLo, ssHi) >>> 0 : (cpu.segLimit[SEG_SS] as number) >>> 0;
   const ss32 = inner ? (descAcc(ssHi) & ACC_DB) !== 0 : ((cpu.segAcc[SEG_SS] as number) & ACC_DB) !== 0;
   let sp = ss32 ? newEsp | 0 : newEsp & 0xffff;
-  // Every slot of the frame must lie within the stack segment's limit -> #SS.
+  // Every slot of the frame must lie within the stack segment's limit -> #SS. An
+  // expand-down stack holds the offsets above its limit, up to 0xFFFF or 0xFFFFFFFF (B).
+  const expandDown = ((inner ? descAcc(ssHi) : (cpu.segAcc[SEG_SS] as number)) & ACC_CE) !== 0;
+  const ssUpper = ss32 ? 0xffffffff : 0xffff;
   for (let i = 1, off = sp; i <= n; i++) {
     off = ss32 ? (off - word) | 0 : (off - word) & 0xffff;
-    if ((off >>> 0) + word - 1 > ssLimit) cpu.fault(VEC_SS, inner ? (newSsSel & 0xfffc) | ext : 0);
+    const first = off >>> 0;
+    const outside = expandDown ? first <= ssLimit || first + word - 1 > ssUpper : first + word - 1 > ssLimit;
+    if (outside) cpu.fault(VEC_SS, inner ? (newSsSel & 0xfffc) | ext : 0);
   }
   // The handler's entry point must lie within the new code segment -> #GP(0).
   if ((offset >>> 0) > descLimit(csLo, csHi) >>> 0) cpu.fault(VEC_GP, 0);
