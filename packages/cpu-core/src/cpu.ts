@@ -602,7 +602,7 @@ export class Cpu extends FlagState {
         }
       }
     }
-    const lin = this.linear(SEG_CS, eip, 1);
+    const lin = this.codeLinear(eip, 1);
     const p = this.translate(lin, false);
     const room = 0x1000 - (p & 0xfff);
     let st: DecodeStatus;
@@ -611,7 +611,7 @@ export class Cpu extends FlagState {
       const hit = this.codeCache.get(p, bits, this.eip);
       if (hit !== undefined) {
         this.cur = hit;
-        this.linear(SEG_CS, this.eip, hit.length);
+        this.codeLinear(this.eip, hit.length);
         return;
       }
       const fresh = new Instruction();
@@ -619,7 +619,7 @@ export class Cpu extends FlagState {
       if (st === ST_OK) {
         this.codeCache.put(p, fresh);
         this.cur = fresh;
-        this.linear(SEG_CS, this.eip, fresh.length);
+        this.codeLinear(this.eip, fresh.length);
         return;
       }
       st = decodeInto(insn, this.ram, p, p + 15, bits, this.eip);
@@ -644,7 +644,16 @@ export class Cpu extends FlagState {
       if (st === ST_TOO_LONG) this.fault(VEC_GP, 0);
     }
     // The limit check covers the whole instruction.
-    this.linear(SEG_CS, this.eip, insn.length);
+    this.codeLinear(this.eip, insn.length);
+  }
+
+  /**
+   * Linear address of `bytes` of code at `offset` in CS after the limit check alone: an
+   * execute-only code segment's SF_NOREAD restricts data reads, not instruction fetches.
+   */
+  private codeLinear(offset: number, bytes: number): number {
+    if ((offset >>> 0) + bytes - 1 > (this.segLimit[SEG_CS] as number) >>> 0) this.fault(VEC_GP, 0);
+    return ((this.segBase[SEG_CS] as number) + offset) | 0;
   }
 
   /**
