@@ -41,14 +41,16 @@ function sup<T>(cpu: Cpu, fn: () => T): T {
  */
 export function switchTask(cpu: Cpu, selector: number, kind: number, eip: number, errorCode = -1): void {
   const err = selector & 0xfffc;
-  if ((selector & 4) !== 0) cpu.fault(VEC_GP, err); // TSS selector must reference the GDT -> #GP(sel)
-  readDescriptor(cpu, selector);
+  // IRET's back link is checked with #TS(sel), JMP/CALL/INT targets with #GP(sel) (SDM IRET, TASK-RETURN).
+  const bad = kind === TASK_IRET ? VEC_TS : VEC_GP;
+  if ((selector & 4) !== 0) cpu.fault(bad, err); // TSS selector must reference the GDT
+  readDescriptor(cpu, selector, bad);
   const acc = descAcc(desc.hi);
   const type = acc & 0xf;
   const busyType = type === 3 || type === 11;
   const tssType = busyType || type === 1 || type === 9;
-  // not a TSS, or busy for JMP/CALL/INT, or available for IRET -> #GP(sel)
-  if ((acc & ACC_S) !== 0 || !tssType || busyType !== (kind === TASK_IRET)) cpu.fault(VEC_GP, err);
+  // not a TSS, or busy for JMP/CALL/INT, or available for IRET -> #GP(sel) / #TS(sel)
+  if ((acc & ACC_S) !== 0 || !tssType || busyType !== (kind === TASK_IRET)) cpu.fault(bad, err);
   if ((acc & ACC_P) === 0) cpu.fault(VEC_NP, err); // not present -> #NP(sel)
   const new32 = (type & 8) !== 0;
   const newLimit = descLimit(desc.lo, desc.hi) >>> 0;
