@@ -86,7 +86,6 @@ const REG_NONE = Reg.NONE;
 const KIND_MEM = OpKind.MEM;
 const ST_OK = DecodeStatus.Ok;
 const ST_INVALID = DecodeStatus.Invalid;
-const ST_TOO_LONG = DecodeStatus.TooLong;
 
 export interface CpuOptions {
   memory: PhysicalMemory;
@@ -380,7 +379,8 @@ export class Cpu extends FlagState {
 
   write16(lin: number, value: number): void {
     if ((lin & 0xfff) === 0xfff) {
-      // A split access: both pages are translated before either byte is written.
+      // A split access: both pages are translated (the lower first) before either byte is written.
+      this.translate(lin, true);
       this.translate(lin + 1, true);
       this.write8(lin, value);
       this.write8(lin + 1, value >> 8);
@@ -397,7 +397,9 @@ export class Cpu extends FlagState {
 
   write32(lin: number, value: number): void {
     if ((lin & 0xfff) > 0xffc) {
-      this.translate(lin + 3, true);
+      // Both pages first, the lower one first; CR2 is the first byte of the faulting page.
+      this.translate(lin, true);
+      this.translate((lin + 3) & ~0xfff, true);
       this.write16(lin, value);
       this.write16(lin + 2, value >> 16);
       return;
@@ -548,7 +550,12 @@ export class Cpu extends FlagState {
         // raiseAfter (INT n, INT3, INTO, INT1): the instruction retired; the event carries the next EIP.
         const after = this.eventAfter;
         this.eventAfter = 0;
-        if (after !== 0) this.retired++;
+        if (after !== 0) {
+          this.retired++;
+          this.tsc++;
+          // Hosted: the trap ends the run after the instruction, so the state is the next one's.
+          if (this.hosted) this.eip = this.nextEip;
+        }
         const r = this.deliver(FAULT.vector, FAULT.errorCode, after === 2, after !== 0 ? this.nextEip : this.eip, this.eip);
         done++;
         if (r !== Exit.BUDGET) return r;
@@ -641,7 +648,8 @@ export class Cpu extends FlagState {
     }
     if (st !== ST_OK) {
       if (st === ST_INVALID) this.fault(VEC_UD);
-      if (st === ST_TOO_LONG) this.fault(VEC_GP, 0);
+      // Too long, or 15 bytes without a complete instruction (a shorter truncation faulted above).
+      this.fault(VEC_GP, 0);
     }
     // The limit check covers the whole instruction.
     this.codeLinear(this.eip, insn.length);
