@@ -723,3 +723,125 @@ describe('not modelled (documented)', () => {
   it.todo('#NM: x87 instructions with CR0.EM or CR0.TS (x87 is its own issue)');
   it.todo('#AC: misaligned access at CPL 3 with CR0.AM and EFLAGS.AC (not implemented by this core)');
 });
+
+// ---- more sources: task switches, gates, IRET, fetch limit, v8086, TF interplay ------
+
+describe('hosted traps: task switches, gates, IRET, CS limit', () => {
+  const tssTooSmall = (m: Machine): void => {
+    // 0x78: an available 32-bit TSS whose limit (0x20) is below 0x67.
+    const [lo, hi] = descriptor(0x6000, 0x20, 0x89, 0);
+    m.dv.setUint32(GDT + 0x78, lo >>> 0, true);
+    m.dv.setUint32(GDT + 0x7c, hi >>> 0, true);
+    m.cpu.gdtLimit = 0x7f;
+  };
+  const cases: [0 | 3, Case][] = [
+    [0, { name: '#TS(sel): JMP to a TSS whose limit is below 67h', code: [0xea, 0, 0, 0, 0, 0x78, 0], prep: tssTooSmall, vector: 10, error: 0x78 }],
+    [0, { name: '#GP(sel): JMP to a busy TSS', code: [0xea, 0, 0, 0, 0, 0x50, 0], vector: 13, error: 0x50 }],
+    [
+      3,
+      {
+        name: '#GP(sel): CALL through a gate whose DPL < CPL',
+        code: [0x9a, 0, 0, 0, 0, 0x5b, 0],
+        prep: (m) => m.dv.setUint8(GDT + 0x58 + 5, 0x8c), // gate DPL 0
+        vector: 13,
+        error: 0x58,
+      },
+    ],
+    [
+      3,
+      {
+        name: '#NP(sel): CALL through a not-present gate',
+        code: [0x9a, 0, 0, 0, 0, 0x5b, 0],
+        prep: (m) => m.dv.setUint8(GDT + 0x58 + 5, 0x6c), // DPL 3, P = 0
+        vector: 11,
+        error: 0x58,
+      },
+    ],
+    [
+      3,
+      {
+        name: '#GP(sel): IRET at CPL 3 to ring-0 code',
+        code: [0xcf],
+        prep: (m) => {
+          m.dv.setUint32(0x8000, 0x1234, true);
+          m.dv.setUint32(0x8004, 0x08, true);
+          m.dv.setUint32(0x8008, 0x2, true);
+        },
+        vector: 13,
+        error: 0x08,
+      },
+    ],
+    [
+      0,
+      {
+        name: '#GP(0): an instruction that runs past the CS limit',
+        code: [0xb8, 1, 2, 3, 4], // at 0xFFD in a 0xFFF-limit code segment
+        prep: (m) => {
+          loadCache(m, SEG_CS, 0x68);
+          m.cpu.eip = 0xffd;
+        },
+        vector: 13,
+        error: 0,
+      },
+    ],
+  ];
+  for (const [cpl, c] of cases) it(c.name, () => check(protectedMode(cpl), c));
+});
+
+/** v8086 mode at CPL 3 with IOPL `iopl`, all segments 0, code at 0000:1000. */
+function v86(iopl: number): Machine {
+  const m = protectedMode(3);
+  m.cpu.setFlags(0x20002 | (iopl << 12), -1);
+  for (const s of [SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS]) m.cpu.loadSegmentReal(s, 0);
+  m.cpu.eip = CODE16;
+  return m;
+}
+
+describe('hosted traps in v8086 mode', () => {
+  const cases: [number, Case][] = [
+    [0, { name: '#GP(0): INT n with IOPL < 3', code: [0xcd, 0x21], vector: 13, error: 0 }],
+    [3, { name: 'INT 21h with IOPL 3', code: [0xcd, 0x21], vector: 0x21, kind: 'soft' }],
+    [0, { name: 'INT3 is not IOPL-sensitive', code: [0xcc], vector: 3, kind: 'soft' }],
+    [0, { name: '#GP(0): CLI with IOPL < 3', code: [0xfa], vector: 13, error: 0 }],
+    [0, { name: '#GP(0): PUSHF with IOPL < 3', code: [0x9c], vector: 13, error: 0 }],
+    [0, { name: '#GP(0): IRET with IOPL < 3', code: [0xcf], vector: 13, error: 0 }],
+    [3, { name: '#GP(0): HLT (CPL 3)', code: [0xf4], vector: 13, error: 0 }],
+    [3, { name: '#UD: ARPL (not recognised in v8086 mode)', code: [0x63, 0xc0], vector: 6 }],
+    [3, { name: '#DE: DIV BL by zero', code: [0xf6, 0xf3], vector: 0 }],
+    [3, { name: '#GP(0): word read at DS:FFFF', code: [0xa1, 0xff, 0xff], vector: 13, error: 0 }],
+  ];
+  for (const [iopl, c] of cases) it(c.name, () => check(v86(iopl), c));
+});
+
+describe('single-step interplay', () => {
+  it('a faulting instruction with TF reports only the fault', () => {
+    check(protectedMode(0), {
+      name: 'fault under TF',
+      code: [0xf7, 0xf1],
+      prep: (m) => m.cpu.setFlags(EFLAGS_TF, EFLAGS_TF),
+      vector: 0,
+    });
+  });
+
+  it('INT n with TF reports the software interrupt, not a #DB', () => {
+    check(protectedMode(3), {
+      name: 'int under TF',
+      code: [0xcd, 0x80],
+      prep: (m) => m.cpu.setFlags(EFLAGS_TF, EFLAGS_TF),
+      vector: 0x80,
+      kind: 'soft',
+    });
+  });
+
+  it('MOV SS delays the single-step trap to after the next instruction', () => {
+    const m = protectedMode(0);
+    m.cpu.setFlags(EFLAGS_TF, EFLAGS_TF);
+    setGpr(m, { [EAX]: 0x10 });
+    m.ram.set([0x8e, 0xd0, 0x40], CODE32); // mov ss, ax; inc eax
+    expect(m.cpu.run(5)).toBe(Exit.TRAP);
+    expect([m.cpu.trap.vector, m.cpu.trap.eip]).toEqual([1, CODE32 + 3]);
+    expect(m.cpu.eip).toBe(CODE32 + 3);
+    expect(m.cpu.reg32[EAX]).toBe(0x11);
+    expect(m.cpu.retired).toBe(2);
+  });
+});
