@@ -845,3 +845,47 @@ describe('single-step interplay', () => {
     expect(m.cpu.retired).toBe(2);
   });
 });
+
+describe('hosted traps: system instructions and stack pushes', () => {
+  const cases: [0 | 3, Case][] = [
+    [0, { name: '#GP(0): MOV CR0 with PG = 1 and PE = 0', code: [0x0f, 0x22, 0xc0], prep: withAx(0x80000000 | 0), vector: 13, error: 0 }],
+    [0, { name: '#GP(0): MOV CR4 setting PAE (absent on this CPU)', code: [0x0f, 0x22, 0xe0], prep: withAx(0x20), vector: 13, error: 0 }],
+    [0, { name: '#GP(0): MOV CR4 setting a reserved bit (OSFXSR)', code: [0x0f, 0x22, 0xe0], prep: withAx(0x200), vector: 13, error: 0 }],
+    [0, { name: '#GP(sel): LTR with a data segment', code: [0x0f, 0x00, 0xd8], prep: withAx(0x10), vector: 13, error: 0x10 }],
+    [0, { name: '#GP(sel): LTR with a busy TSS', code: [0x0f, 0x00, 0xd8], prep: withAx(0x50), vector: 13, error: 0x50 }],
+    [0, { name: '#GP(0): LSS with a null selector', code: [0x0f, 0xb2, 0x25, 0x00, 0x30, 0x00, 0x00], vector: 13, error: 0 }],
+    [3, { name: '#GP(0): LTR at CPL 3', code: [0x0f, 0x00, 0xd8], prep: withAx(0x50), vector: 13, error: 0 }],
+    [0, { name: '#UD: CMPXCHG8B with a register operand', code: [0x0f, 0xc7, 0xc8], vector: 6 }],
+  ];
+  for (const [cpl, c] of cases) it(c.name, () => check(protectedMode(cpl), c));
+
+  it('#PF: CALL near with the return address slot on a not-present page', () => {
+    check(protectedMode(0, true), {
+      name: 'call push',
+      code: [0xe8, 0x00, 0x01, 0x00, 0x00],
+      prep: (m) => setGpr(m, { [ESP]: NP + 4 }),
+      vector: 14,
+      error: 2,
+      cr2: NP,
+    });
+  });
+
+  it('#UD: LES with a register operand in real mode', () => {
+    check(realMode(), { name: 'les reg', code: [0xc4, 0xc3], vector: 6 });
+  });
+
+  it('an interrupt wakes a HLT: the record carries the EIP after the HLT', () => {
+    const m = protectedMode(0);
+    m.ram.set([0xf4], CODE32);
+    m.cpu.setFlags(EFLAGS_IF, EFLAGS_IF);
+    expect(m.cpu.run(5)).toBe(Exit.HALT);
+    expect(m.cpu.eip).toBe(CODE32 + 1);
+    m.cpu.acknowledge = () => 0x20;
+    m.cpu.intrLine = true;
+    const before = snap(m);
+    expect(m.cpu.run(5)).toBe(Exit.TRAP);
+    const t = m.cpu.trap;
+    expect([t.vector, t.errorCode, t.eip, t.software]).toEqual([0x20, -1, CODE32 + 1, false]);
+    expectSame(snap(m), before, 'hlt wake');
+  });
+});
