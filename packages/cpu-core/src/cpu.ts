@@ -64,6 +64,11 @@ export class CpuFault extends Error {
 }
 const FAULT = new CpuFault();
 
+/** Entries of the L0 fetch cache, minus one. */
+const FETCH_MASK = 4095;
+/** Placeholder in empty L0 slots (never returned: its tag cannot match). */
+const NO_INSN = new Instruction();
+
 /** DR6.BS: the #DB came from single-stepping. */
 const DR6_BS = 1 << 14;
 const VEC_DB = 1;
@@ -84,6 +89,8 @@ const CF_INT = Cf.INT;
 const SEG_NONE = Seg.NONE;
 const REG_NONE = Reg.NONE;
 const KIND_MEM = OpKind.MEM;
+const KIND_REG = OpKind.REG;
+const KIND_IMM = OpKind.IMM;
 const ST_OK = DecodeStatus.Ok;
 const ST_INVALID = DecodeStatus.Invalid;
 
@@ -106,6 +113,10 @@ export class Cpu extends FlagState {
   /** SF_* bits per segment slot. */
   readonly segFlags: Uint8Array = new Uint8Array(8);
   readonly tlb: Tlb = new Tlb();
+  /** L0 fetch cache by linear address (see fetchDecode): tag, key (epoch, CPL) and record. */
+  private readonly fetchLin: Int32Array = new Int32Array(FETCH_MASK + 1).fill(1);
+  private readonly fetchKey: Int32Array = new Int32Array(FETCH_MASK + 1).fill(-1);
+  private readonly fetchInsn: Instruction[] = new Array<Instruction>(FETCH_MASK + 1).fill(NO_INSN);
   /** Decoded instructions by physical address (see decode-cache.ts). */
   readonly codeCache: DecodeCache = new DecodeCache();
   private readonly codePage: Uint8Array = this.codeCache.codePage;
@@ -129,7 +140,14 @@ export class Cpu extends FlagState {
   gdtLimit = 0xffff;
   idtBase = 0;
   idtLimit = 0x3ff;
-  tsc = 0;
+  /** The TSC advances with retired instructions (one tick each): tsc = retired + tscOffset. */
+  tscOffset = 0;
+  get tsc(): number {
+    return this.retired + this.tscOffset;
+  }
+  set tsc(value: number) {
+    this.tscOffset = value - this.retired;
+  }
   halted = false;
   /** Instructions retired since reset. */
   retired = 0;
@@ -184,6 +202,7 @@ export class Cpu extends FlagState {
     this.segAcc[SEG_CS] = ACC_REAL_DATA | 0x08; // code, readable
     this.eip = 0xfff0;
     this.setFlags(0, -1);
+    this.tscOffset = -this.retired; // RESET clears the TSC
     this.cr0 = 0x60000010;
     this.cr2 = 0;
     this.cr3 = 0;
@@ -300,7 +319,7 @@ export class Cpu extends FlagState {
 
   writePhys32(p: number, value: number): void {
     const k = this.pageKind[p >>> 12];
-    if (this.codePage[p >>> 12] === 1) this.codeCache.invalidatePage(p >>> 12);
+    if (this.codePage[p >>> 12] === 1) this.invalidateCodePage(p >>> 12);
     if (k === PAGE_RAM) {
       const r = this.ram;
       r[p] = value;
@@ -317,13 +336,25 @@ export class Cpu extends FlagState {
     if (((old ^ this.cr0) & (CR0_PG | CR0_WP | CR0_PE)) !== 0) this.tlb.flushAll();
   }
 
+  /** Drops a physical page's cached decodes, and every L0 fetch entry with them. */
+  private invalidateCodePage(page: number): void {
+    this.codeCache.invalidatePage(page);
+    this.tlb.epoch++;
+  }
+
+  /** Empties the L0 fetch cache (and restarts the epoch before it can wrap). */
+  private resetFetchCache(): void {
+    this.fetchKey.fill(-1);
+    this.tlb.epoch = 0;
+  }
+
   /**
    * Tells the CPU that physical memory [addr, addr + length) changed behind its back (DMA,
    * a loader, a debugger): cached decodes of those pages are dropped.
    */
   invalidateCode(addr: number, length: number): void {
     for (let page = addr >>> 12; page <= (addr + Math.max(length, 1) - 1) >>> 12; page++) {
-      if (this.codePage[page] === 1) this.codeCache.invalidatePage(page);
+      if (this.codePage[page] === 1) this.invalidateCodePage(page);
     }
   }
 
@@ -372,7 +403,7 @@ export class Cpu extends FlagState {
   write8(lin: number, value: number): void {
     const p = this.translate(lin, true);
     const k = this.pageKind[p >>> 12];
-    if (this.codePage[p >>> 12] === 1) this.codeCache.invalidatePage(p >>> 12);
+    if (this.codePage[p >>> 12] === 1) this.invalidateCodePage(p >>> 12);
     if (k === PAGE_RAM) this.ram[p] = value;
     else if (k !== 1) this.mem.mmioWrite(p, 1, value & 0xff);
   }
@@ -388,7 +419,7 @@ export class Cpu extends FlagState {
     }
     const p = this.translate(lin, true);
     const k = this.pageKind[p >>> 12];
-    if (this.codePage[p >>> 12] === 1) this.codeCache.invalidatePage(p >>> 12);
+    if (this.codePage[p >>> 12] === 1) this.invalidateCodePage(p >>> 12);
     if (k === PAGE_RAM) {
       this.ram[p] = value;
       this.ram[p + 1] = value >> 8;
@@ -406,7 +437,7 @@ export class Cpu extends FlagState {
     }
     const p = this.translate(lin, true);
     const k = this.pageKind[p >>> 12];
-    if (this.codePage[p >>> 12] === 1) this.codeCache.invalidatePage(p >>> 12);
+    if (this.codePage[p >>> 12] === 1) this.invalidateCodePage(p >>> 12);
     if (k === PAGE_RAM) {
       const r = this.ram;
       r[p] = value;
@@ -432,9 +463,9 @@ export class Cpu extends FlagState {
   /** Value of explicit operand `i` of width `bits` (register, memory or immediate). */
   getOp(insn: Instruction, i: number, bits: number): number {
     const kind = insn.opKind[i];
-    if (kind === OpKind.REG) return this.getReg(insn.opReg[i] as number);
+    if (kind === KIND_REG) return this.getReg(insn.opReg[i] as number);
     if (kind === KIND_MEM) return this.readN(this.memLinear(insn, bits >> 3), bits);
-    return i > 0 && insn.opKind[i - 1] === OpKind.IMM ? insn.imm2 : insn.imm;
+    return i > 0 && insn.opKind[i - 1] === KIND_IMM ? insn.imm2 : insn.imm;
   }
 
   /** Writes explicit operand `i` (register or memory). */
@@ -537,7 +568,6 @@ export class Cpu extends FlagState {
         (handlers[cur.form] as Handler)(this, cur);
         this.eip = this.nextEip;
         this.retired++;
-        this.tsc++;
         done++;
         // Software interrupts clear TF on delivery and do not single-step.
         if (singleStep && !this.inhibitInterrupts && FORM_CF[cur.form] !== CF_INT) {
@@ -552,7 +582,6 @@ export class Cpu extends FlagState {
         this.eventAfter = 0;
         if (after !== 0) {
           this.retired++;
-          this.tsc++;
           // Hosted: the trap ends the run after the instruction, so the state is the next one's.
           if (this.hosted) this.eip = this.nextEip;
         }
@@ -592,6 +621,18 @@ export class Cpu extends FlagState {
     // Fast path: a plain CS, a cached decode of the bytes at this physical address.
     if (this.segFlags[SEG_CS] === 0) {
       const lin = ((this.segBase[SEG_CS] as number) + eip) | 0;
+      // L0: the decode last fetched at this linear address, if no translation, code page or
+      // CPL changed since (the key is the TLB epoch and the CPL).
+      const slot = lin & FETCH_MASK;
+      const key = (this.tlb.epoch << 2) | this.cpl;
+      if (this.fetchLin[slot] === lin && this.fetchKey[slot] === key) {
+        const hit = this.fetchInsn[slot] as Instruction;
+        if (hit.bits === bits && (eip >>> 0) + hit.length - 1 <= (this.segLimit[SEG_CS] as number) >>> 0) {
+          if (hit.ip !== eip) this.codeCache.retarget(hit, eip);
+          this.cur = hit;
+          return;
+        }
+      }
       let p: number;
       const page = lin >>> 12;
       if ((this.cr0 & CR0_PG) === 0) {
@@ -605,6 +646,10 @@ export class Cpu extends FlagState {
         const hit = this.codeCache.get(p, bits, eip);
         if (hit !== undefined && (eip >>> 0) + hit.length - 1 <= (this.segLimit[SEG_CS] as number) >>> 0) {
           this.cur = hit;
+          if (this.tlb.epoch > 0x1fffffff) this.resetFetchCache();
+          this.fetchLin[slot] = lin;
+          this.fetchKey[slot] = (this.tlb.epoch << 2) | this.cpl;
+          this.fetchInsn[slot] = hit;
           return;
         }
       }
@@ -624,7 +669,8 @@ export class Cpu extends FlagState {
       const fresh = new Instruction();
       st = decodeInto(fresh, this.ram, p, p + 15, bits, this.eip);
       if (st === ST_OK) {
-        this.codeCache.put(p, fresh);
+        // A full decode cache starts over: the L0 entries that point into it go too.
+        if (this.codeCache.put(p, fresh)) this.tlb.epoch++;
         this.cur = fresh;
         this.codeLinear(this.eip, fresh.length);
         return;

@@ -38,21 +38,25 @@ export class DecodeCache {
     if (i === 0) return undefined;
     const insn = this.records[i] as Instruction;
     if (insn.bits !== bits) return undefined;
-    if (insn.ip !== eip) {
-      insn.ip = eip;
-      for (let k = 0; k < insn.opCount; k++) {
-        if (insn.opKind[k] === KIND_REL) {
-          const t = eip + insn.length + (insn.imm | 0);
-          insn.target = insn.opSize === 16 ? t & 0xffff : t | 0;
-        }
-      }
-    }
+    if (insn.ip !== eip) this.retarget(insn, eip);
     return insn;
   }
 
-  /** Caches `insn`, decoded Ok at physical `phys` within one page. */
-  put(phys: number, insn: Instruction): void {
-    if (this.count >= CAPACITY) this.flush();
+  /** Moves a cached decode to another EIP: relative targets follow it. */
+  retarget(insn: Instruction, eip: number): void {
+    insn.ip = eip;
+    for (let k = 0; k < insn.opCount; k++) {
+      if (insn.opKind[k] === KIND_REL) {
+        const t = eip + insn.length + (insn.imm | 0);
+        insn.target = insn.opSize === 16 ? t & 0xffff : t | 0;
+      }
+    }
+  }
+
+  /** Caches `insn`, decoded Ok at physical `phys` within one page; true if the cache had to start over. */
+  put(phys: number, insn: Instruction): boolean {
+    const flushed = this.count >= CAPACITY;
+    if (flushed) this.flush();
     const pn = phys >>> 12;
     let idx = this.pages[pn];
     if (idx === undefined) {
@@ -64,6 +68,7 @@ export class DecodeCache {
     const i = this.count++;
     this.records[i] = insn;
     idx[phys & 0xfff] = i;
+    return flushed;
   }
 
   /** Drops the cached decodes of one physical page. */

@@ -37,6 +37,11 @@ export class Tlb {
   /** Linear page numbers with a valid entry (may hold stale duplicates: cleared on flush). */
   private readonly filled = new Int32Array(1 << 20);
   private count = 0;
+  /**
+   * Bumped whenever a translation may change (INVLPG, flushes) and by the CPU when cached
+   * code is invalidated: the CPU's fetch cache trusts an entry only from the same epoch.
+   */
+  epoch = 0;
 
   /** Caches a translation. */
   fill(page: number, entry: number): void {
@@ -49,11 +54,13 @@ export class Tlb {
 
   /** INVLPG. */
   invalidate(page: number): void {
+    this.epoch++;
     this.entries[page] = 0;
   }
 
   /** A CR3 load: every entry but the global ones. */
   flushNonGlobal(): void {
+    this.epoch++;
     const e = this.entries;
     let keep = 0;
     for (let i = 0; i < this.count; i++) {
@@ -67,6 +74,7 @@ export class Tlb {
 
   /** Paging or PGE switched, CR4.PSE changed, or the list overflowed. */
   flushAll(): void {
+    this.epoch++;
     const e = this.entries;
     for (let i = 0; i < this.count; i++) e[this.filled[i] as number] = 0;
     this.count = 0;
