@@ -560,8 +560,25 @@ export class Cpu extends FlagState {
       // TF at the start of an instruction makes it trap with #DB when it completes.
       const singleStep = (this.flagsReg & EFLAGS_TF) !== 0;
       try {
-        this.fetchDecode(insn);
-        const cur = this.cur;
+        // L0: the decode last fetched at this linear address, if no translation, code page
+        // or CPL changed since (the key is the TLB epoch and the CPL); else the full fetch.
+        let cur: Instruction;
+        const eip = this.eip;
+        const lin = ((this.segBase[SEG_CS] as number) + eip) | 0;
+        const slot = lin & FETCH_MASK;
+        const hit = this.fetchInsn[slot] as Instruction;
+        if (
+          this.fetchLin[slot] === lin && this.fetchKey[slot] === ((this.tlb.epoch << 2) | this.cpl) &&
+          this.segFlags[SEG_CS] === 0 && hit.bits === (((this.segAcc[SEG_CS] as number) & ACC_DB) !== 0 ? 32 : 16) &&
+          (eip >>> 0) + hit.length - 1 <= (this.segLimit[SEG_CS] as number) >>> 0
+        ) {
+          if (hit.ip !== eip) this.codeCache.retarget(hit, eip);
+          cur = hit;
+          this.cur = hit;
+        } else {
+          this.fetchDecode(insn);
+          cur = this.cur;
+        }
         // IP wraps at 64 KiB in 16-bit code.
         this.nextEip = cur.bits === 32 ? (this.eip + cur.length) | 0 : (this.eip + cur.length) & 0xffff;
         this.memLinValid = false;
@@ -621,18 +638,7 @@ export class Cpu extends FlagState {
     // Fast path: a plain CS, a cached decode of the bytes at this physical address.
     if (this.segFlags[SEG_CS] === 0) {
       const lin = ((this.segBase[SEG_CS] as number) + eip) | 0;
-      // L0: the decode last fetched at this linear address, if no translation, code page or
-      // CPL changed since (the key is the TLB epoch and the CPL).
       const slot = lin & FETCH_MASK;
-      const key = (this.tlb.epoch << 2) | this.cpl;
-      if (this.fetchLin[slot] === lin && this.fetchKey[slot] === key) {
-        const hit = this.fetchInsn[slot] as Instruction;
-        if (hit.bits === bits && (eip >>> 0) + hit.length - 1 <= (this.segLimit[SEG_CS] as number) >>> 0) {
-          if (hit.ip !== eip) this.codeCache.retarget(hit, eip);
-          this.cur = hit;
-          return;
-        }
-      }
       let p: number;
       const page = lin >>> 12;
       if ((this.cr0 & CR0_PG) === 0) {
