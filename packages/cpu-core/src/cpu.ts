@@ -393,11 +393,7 @@ export class Cpu extends FlagState {
 
   read32(lin: number): number {
     if ((lin & 0xfff) > 0xffc) return this.read16(lin) | (this.read16(lin + 2) << 16);
-    const p = this.translate(lin, false);
-    const k = this.pageKind[p >>> 12];
-    if (k !== PAGE_RAM && k !== 1) return this.mem.mmioRead(p, 4) | 0;
-    const r = this.ram;
-    return (r[p] as number) | ((r[p + 1] as number) << 8) | ((r[p + 2] as number) << 16) | ((r[p + 3] as number) << 24);
+    return this.readPhys32(this.translate(lin, false));
   }
 
   write8(lin: number, value: number): void {
@@ -435,16 +431,7 @@ export class Cpu extends FlagState {
       this.write16(lin + 2, value >> 16);
       return;
     }
-    const p = this.translate(lin, true);
-    const k = this.pageKind[p >>> 12];
-    if (this.codePage[p >>> 12] === 1) this.invalidateCodePage(p >>> 12);
-    if (k === PAGE_RAM) {
-      const r = this.ram;
-      r[p] = value;
-      r[p + 1] = value >> 8;
-      r[p + 2] = value >> 16;
-      r[p + 3] = value >> 24;
-    } else if (k !== 1) this.mem.mmioWrite(p, 4, value);
+    this.writePhys32(this.translate(lin, true), value);
   }
 
   /** Reads `bits` (8/16/32) at a linear address. */
