@@ -17,7 +17,7 @@ import { type IoPorts, type PhysicalMemory, NO_IO, PAGE_RAM } from './ports.js';
 import {
   ACC_DB, ACC_REAL_DATA, CR0_PE, CR0_PG, CR0_WP, CR4_PGE, CR4_PSE, EFLAGS_IF, EFLAGS_RF, EFLAGS_TF,
   EFLAGS_VM, RegisterFile, SEG_CS, SEG_SS, SF_EXPAND_DOWN, SF_NOREAD, SF_NOWRITE, SF_NULL, VEC_DF,
-  VEC_GP, VEC_PF, VEC_SS, VEC_UD, reg8Index,
+  VEC_GP, VEC_NMI, VEC_PF, VEC_SS, VEC_UD, reg8Index,
 } from './state.js';
 import { deliverProtected } from './interrupt.js';
 import { loadSegmentProtected } from './segment.js';
@@ -155,6 +155,10 @@ export class Cpu extends FlagState {
   intrLine = false;
   /** The board's interrupt acknowledge: returns the vector. */
   acknowledge: () => number = () => 0x08;
+  /** An NMI is waiting (see `raiseNmi`). */
+  nmiPending = false;
+  /** NMIs are held off from an NMI's delivery until the next IRET. */
+  nmiBlocked = false;
   /** Interrupts are inhibited for one instruction (after STI, MOV SS, POP SS). */
   inhibitInterrupts = false;
 
@@ -182,6 +186,11 @@ export class Cpu extends FlagState {
     this.io = options.io ?? NO_IO;
     this.hosted = options.hosted ?? false;
     this.reset();
+  }
+
+  /** The board's NMI input (edge-triggered: one request is remembered while NMIs are blocked). */
+  raiseNmi(): void {
+    this.nmiPending = true;
   }
 
   /** Power-on / RESET state (SDM Vol. 3, 9.1.1). */
@@ -214,6 +223,8 @@ export class Cpu extends FlagState {
     this.idtLimit = 0x3ff;
     this.halted = false;
     this.inhibitInterrupts = false;
+    this.nmiPending = false;
+    this.nmiBlocked = false;
   }
 
   // ---- faults -----------------------------------------------------------------------
@@ -537,10 +548,19 @@ export class Cpu extends FlagState {
     const handlers = this.handlers;
     let done = 0;
     while (done < budget) {
-      if (this.intrLine && !this.inhibitInterrupts && (this.flagsReg & EFLAGS_IF) !== 0) {
-        this.halted = false;
-        const r = this.deliver(this.acknowledge(), -1, false, this.eip);
-        if (r !== Exit.BUDGET) return r;
+      if ((this.intrLine || this.nmiPending) && !this.inhibitInterrupts) {
+        // NMI first: not maskable by IF, but blocked from its delivery until the next IRET.
+        if (this.nmiPending && !this.nmiBlocked) {
+          this.nmiPending = false;
+          this.nmiBlocked = true;
+          this.halted = false;
+          const r = this.deliver(VEC_NMI, -1, false, this.eip);
+          if (r !== Exit.BUDGET) return r;
+        } else if (this.intrLine && (this.flagsReg & EFLAGS_IF) !== 0) {
+          this.halted = false;
+          const r = this.deliver(this.acknowledge(), -1, false, this.eip);
+          if (r !== Exit.BUDGET) return r;
+        }
       }
       if (this.halted) return Exit.HALT;
       this.inhibitInterrupts = false;

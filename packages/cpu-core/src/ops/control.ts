@@ -203,6 +203,7 @@ const iret: Handler = (cpu, insn) => {
   const vm = (f & EFLAGS_VM) !== 0;
   if ((cpu.cr0 & CR0_PE) !== 0 && !vm) {
     protectedControl.iret(cpu, bits);
+    cpu.nmiBlocked = false; // IRET ends the NMI-blocked state
     return;
   }
   if (vm && (f & EFLAGS_IOPL) !== EFLAGS_IOPL) cpu.fault(VEC_GP, 0);
@@ -218,6 +219,7 @@ const iret: Handler = (cpu, insn) => {
   if (vm) mask &= ~EFLAGS_IOPL;
   cpu.setFlags(flags, mask);
   cpu.nextEip = offset;
+  cpu.nmiBlocked = false; // IRET ends the NMI-blocked state
 };
 
 /** HLT: privileged (#GP(0) at CPL > 0 and in v8086 mode). */
