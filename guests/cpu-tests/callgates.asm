@@ -20,6 +20,8 @@
     dq 0                                ; 0x88 call gate DPL 3 -> CODE0:ring0_exit
     DESC 0, 0xfffff, 0xba, 0xc          ; 0x90 code, ring 1
     DESC 0, 0xfffff, 0xb2, 0xc          ; 0x98 data, ring 1
+    DESC 0, 0x8fff0, 0x92, 0x4          ; 0xa0 data, ring 0, limit 0x8fff0 (byte granular)
+    dq 0                                ; 0xa8 call gate DPL 3 -> CODE0:silent_retf8, 2 params
 %endmacro
 
 %include "common.inc"
@@ -36,6 +38,8 @@ DATA2    equ 0x80 | 2
 CGATEX   equ 0x88
 CODE1    equ 0x90 | 1
 DATA1    equ 0x98 | 1
+SMALLSS  equ 0xa0
+CGATES   equ 0xa8
 STACK2   equ 0x70000
 STACK1   equ 0x60000
 
@@ -47,6 +51,7 @@ main:
     GATE CGATETNP, gate_target, 0x60, 0xec, 0
     GATE CGATE2, ring2_entry, CODE2, 0xec, 1
     GATE CGATEX, ring0_exit, CODE0, 0xec, 0
+    GATE CGATES, silent_retf8, CODE0, 0xec, 2
     mov dword [TSS0 + 12], STACK1       ; ESP1
     mov dword [TSS0 + 16], DATA1        ; SS1
     mov dword [TSS0 + 20], STACK2       ; ESP2
@@ -59,6 +64,19 @@ main:
     mov eax, 0x41                       ; INT 0x41: interrupt gate, DPL 0
     mov ecx, 0x8e
     call set_gate
+    mov eax, 0x42                       ; INT 0x42: interrupt gate, DPL 3, silent handler
+    mov ebx, silent_iret
+    mov ecx, 0xee
+    call set_gate
+
+    ; RETF to an outer level: the return SS must have the RPL of the return CS
+    mov [r0_esp], esp
+    push dword DATA0
+    push dword STACK3
+    push dword CODE3
+    push dword ring3
+    TRY "retf-outer-ss-rpl", {retf}
+    mov esp, [r0_esp]
 
     ; IRET to ring 3 (IOPL 3 so that ring 3 may use the debug port). FS holds a DPL-3
     ; data segment (kept); DS/ES/GS hold DATA0 (DPL 0 < CPL 3: nulled).
@@ -132,6 +150,34 @@ cgate_ret:
     call CONF:conf_target
     call newline
 
+    ; RETF at ring 3 to a more privileged CS (RPL 0 < CPL): #GP(CS)
+    mov [r3_esp], esp
+    push dword CODE0
+    push dword cgate_ret
+    TRY "retf-r3-to-r0", {retf}
+    mov esp, [r3_esp]
+
+    ; POPFD and IRET at CPL 3 leave IOPL unchanged (only CPL 0 may change it)
+    pushfd
+    and dword [esp], ~0x3000
+    popfd
+    pushfd
+    pop eax
+    and eax, 0x3000
+    PRINT "iopl-cpl3:"
+    SHOW "popfd", ax
+    pushfd
+    and dword [esp], ~0x3000
+    push cs
+    push dword .iret_same
+    iretd
+.iret_same:
+    pushfd
+    pop eax
+    and eax, 0x3000
+    SHOW "iretd", ax
+    call newline
+
     ; call gate to ring 2 (SS2:ESP2 from the TSS), RETF 4 from ring 2 to ring 3
     PRINT "cgate-r3-r2:"
     push dword 0x33333333
@@ -181,7 +227,20 @@ cgate_ret:
     TRY "ts-ss0-cgate", {call CGATE:0}
     mov dword [TSS0 + 8], CODE0         ; not a writable data segment
     TRY "ts-ss0-code", {int 0x40}
+    ; SS0 whose limit leaves no room for the frame: #SS(SS0) (handler at ring 1 as well)
+    mov eax, 12
+    mov ebx, ss_ring1
+    mov ecx, 0x8e
+    mov edx, CODE1
+    call set_gate
+    mov dword [TSS0 + 8], SMALLSS
+    TRY "ss-limit-cgate", {call CGATES:0}
+    TRY "ss-limit-int", {int 0x42}
     mov dword [TSS0 + 8], DATA0
+    mov eax, 12
+    mov ebx, isr12
+    mov edx, CODE0
+    call set_gate
     mov eax, 10
     mov ebx, isr10
     mov edx, CODE0
@@ -248,9 +307,18 @@ int_handler:
     call newline
     iretd
 
-; #TS handler at ring 1 (SS1:ESP1): prints like isr_common, resumes at [resume]
+silent_retf8:
+    retf 8
+silent_iret:
+    iretd
+
+; #TS and #SS handlers at ring 1 (SS1:ESP1): print like isr_common, resume at [resume]
+ss_ring1:
+    PRINT "#0c"
+    jmp ring1_handler
 ts_ring1:
     PRINT "#0a"
+ring1_handler:
     SHOW "err", [esp]
     SHOW32 "eip", [esp + 4]
     SHOW "cs", [esp + 8]
@@ -278,5 +346,6 @@ ring0_exit:
 
 section .data
 r3_esp: dd 0
+r0_esp: dd 0
 
 %include "footer.inc"
