@@ -10,6 +10,8 @@
 TSS3 equ 0x32000
 TSS4 equ 0x33000
 TSS5 equ 0x34000
+TSS16 equ 0x35000
+TSS6 equ 0x36000
 
 %macro EXTRA_GDT 0
     DESC TSS1, 0x67, 0x89, 0x0          ; 0x40 TSS1 (32-bit, available)
@@ -19,6 +21,8 @@ TSS5 equ 0x34000
     DESC TSS4, 0x67, 0x89, 0x0          ; 0x60 TSS4 (#GP handler task)
     DESC TSS5, 0x67, 0x89, 0x0          ; 0x68 TSS5 (INT 0x50 handler task)
     dw 0, 0x48, 0x0500, 0               ; 0x70 task gate -> TSS2, not present
+    DESC TSS16, 0x2b, 0x81, 0x0         ; 0x78 16-bit TSS (available)
+    DESC TSS6, 0x67, 0x89, 0x0          ; 0x80 TSS6: its SS has RPL 3 (fault in the new task)
 %endmacro
 
 %include "common.inc"
@@ -31,6 +35,10 @@ TSS3SEL  equ 0x58
 TSS4SEL  equ 0x60
 TSS5SEL  equ 0x68
 TGATENP  equ 0x70
+TSS16SEL equ 0x78
+TSS6SEL  equ 0x80
+
+%define L(x) ((x) - lowstart + LOWCODE)
 
 ; TYPES: prints the access bytes of the TSS descriptors TSS0..TSS2 (0x89 available,
 ; 0x8b busy; the word printed includes the limit/flags byte, 0 here)
@@ -168,6 +176,54 @@ int_back:
     SHOW "t68", [gdt + TSS5SEL + 5]
     call newline
 
+    ; JMP to a 16-bit TSS (type 1) and back: 16-bit state saved and loaded
+    mov esi, lowstart
+    mov edi, LOWCODE
+    mov ecx, lowend - lowstart
+    rep movsb
+    mov edi, TSS16
+    mov ecx, 0x2c / 4
+    xor eax, eax
+    rep stosd
+    mov word [TSS16 + 14], L(task16)    ; IP
+    mov word [TSS16 + 16], 2            ; FLAGS
+    mov word [TSS16 + 18], 0x1616       ; AX
+    mov word [TSS16 + 26], 0xe000       ; SP
+    mov word [TSS16 + 34], DATA0        ; ES
+    mov word [TSS16 + 36], CODE0        ; CS
+    mov word [TSS16 + 38], DATA0        ; SS
+    mov word [TSS16 + 40], DATA0        ; DS
+    mov eax, 0xabcd
+    jmp TSS16SEL:0
+    PRINT "back-from-task16:"
+    SHOW "eax", ax
+    SHOW "t78", [gdt + TSS16SEL + 5]
+    SHOW "ip", [TSS16 + 14]
+    SHOW "ax", [TSS16 + 18]
+    SHOW "sp", [TSS16 + 26]
+    SHOW "cs", [TSS16 + 36]
+    SHOW "link", [TSS16]
+    call newline
+
+    ; a fault after the commit point is raised in the new task: TSS6's SS has RPL 3
+    ; (#TS(SS)); the handler's frame holds the new task's CS:EIP. (The new ESP is below
+    ; 64 KiB: the failed SS load leaves the SS cache in an unspecified state.)
+    mov edi, TSS6
+    mov ebx, 0x4321
+    mov edx, 0xf000
+    call init_tss
+    mov dword [TSS6 + 80], DATA3        ; SS
+    PRINT "ts-new-task-ss: "
+    mov dword [resume], in_task6
+    jmp TSS6SEL:0
+    PRINT "back-from-task6:"
+    str bx
+    SHOW "tr", bx
+    SHOW "t38", [gdt + TSS0SEL + 5]
+    SHOW "t80", [gdt + TSS6SEL + 5]
+    SHOW "ss6", [TSS6 + 80]
+    call newline
+
     PRINTLN "tasks: done"
     mov al, 0
     jmp exit
@@ -276,6 +332,17 @@ task_gp:
     iretd
     jmp task_gp                         ; the next #GP enters here
 
+in_task6:                               ; after the #TS handler, still in task 6
+    PRINT "in-task6:"
+    str bx
+    SHOW "tr", bx
+    SHOW "t38", [gdt + TSS0SEL + 5]
+    SHOW "t80", [gdt + TSS6SEL + 5]
+    mov bx, ss
+    SHOW "ss", bx
+    call newline
+    jmp TSS0SEL:0
+
 task_int:
     SHOW32 "esp", esp
     SHOW "link", [TSS5]
@@ -283,5 +350,34 @@ task_int:
     SHOW "t68", [gdt + TSS5SEL + 5]
     iretd
     jmp task_int
+
+; task16: copied to LOWCODE (a 16-bit TSS holds a 16-bit IP); 32-bit code in CODE0
+lowstart:
+task16:
+    mov dx, ax
+    mov ebx, hex16
+    PUTS "task16: tr="
+    str ax
+    call ebx
+    PUTS " ax="
+    mov ax, dx
+    call ebx
+    PUTS " sp="
+    mov ax, sp
+    call ebx
+    PUTS " t78="
+    mov ax, [gdt + TSS16SEL + 5]
+    call ebx
+    PUTS " t38="
+    mov ax, [gdt + TSS0SEL + 5]
+    call ebx
+    PUTS " tss0-eax="
+    mov ax, [TSS0 + 40]
+    call ebx
+    mov al, 10
+    out 0xe9, al
+    mov ax, 0x6161
+    jmp TSS0SEL:0
+lowend:
 
 %include "footer.inc"
