@@ -22,6 +22,7 @@
     DESC 0, 0xfffff, 0xb2, 0xc          ; 0x98 data, ring 1
     DESC 0, 0x8fff0, 0x92, 0x4          ; 0xa0 data, ring 0, limit 0x8fff0 (byte granular)
     dq 0                                ; 0xa8 call gate DPL 3 -> CODE0:silent_retf8, 2 params
+    dq 0                                ; 0xb0 16-bit call gate DPL 3 -> CODE0:gate16, 2 words
 %endmacro
 
 %include "common.inc"
@@ -40,6 +41,8 @@ CODE1    equ 0x90 | 1
 DATA1    equ 0x98 | 1
 SMALLSS  equ 0xa0
 CGATES   equ 0xa8
+CGATE16  equ 0xb0
+%define L(x) ((x) - lowstart + LOWCODE)
 STACK2   equ 0x70000
 STACK1   equ 0x60000
 
@@ -52,6 +55,11 @@ main:
     GATE CGATE2, ring2_entry, CODE2, 0xec, 1
     GATE CGATEX, ring0_exit, CODE0, 0xec, 0
     GATE CGATES, silent_retf8, CODE0, 0xec, 2
+    GATE CGATE16, L(gate16), CODE0, 0xe4, 2
+    mov esi, lowstart
+    mov edi, LOWCODE
+    mov ecx, lowend - lowstart
+    rep movsb
     mov dword [TSS0 + 12], STACK1       ; ESP1
     mov dword [TSS0 + 16], DATA1        ; SS1
     mov dword [TSS0 + 20], STACK2       ; ESP2
@@ -190,6 +198,14 @@ cgate_ret:
     call newline
     mov ax, DATA3
     mov es, ax
+
+    ; 16-bit call gate from ring 3 (caller and stack below 64 KiB: the frame is 16-bit)
+    PRINT "cgate16:"
+    mov [r3_esp], esp
+    mov eax, L(r3_stub16)
+    jmp eax
+cgate16_back:
+    mov esp, [r3_esp]
 
     ; bad SS2 in the TSS: #TS(SS2)
     mov dword [TSS0 + 24], DATA0
@@ -347,5 +363,57 @@ ring0_exit:
 section .data
 r3_esp: dd 0
 r0_esp: dd 0
+
+; copied to LOWCODE: 16-bit gate offsets and return IPs are 16 bits (32-bit code, CODE0/3)
+lowstart:
+r3_stub16:                              ; ring 3
+    mov esp, 0xd000
+    push word 0xbbbb
+    push word 0xaaaa
+    call CGATE16:0
+    mov ebx, hex16
+    PUTS " back: sp="
+    mov eax, esp
+    call ebx
+    PUTS " cs="
+    mov ax, cs
+    call ebx
+    PUTS " ss="
+    mov ax, ss
+    call ebx
+    mov al, 10
+    out 0xe9, al
+    mov eax, cgate16_back
+    jmp eax
+gate16:                                 ; ring 0: IP, CS, 2 words, SP, SS (16-bit each)
+    mov ebx, hex16
+    mov ebp, esp
+    PUTS " cs="
+    mov ax, cs
+    call ebx
+    PUTS " esp="
+    mov eax, esp
+    mov ecx, hex32
+    call ecx
+    PUTS " ip="
+    mov ax, [ebp]
+    call ebx
+    PUTS " fcs="
+    mov ax, [ebp + 2]
+    call ebx
+    PUTS " p0="
+    mov ax, [ebp + 4]
+    call ebx
+    PUTS " p1="
+    mov ax, [ebp + 6]
+    call ebx
+    PUTS " sp="
+    mov ax, [ebp + 8]
+    call ebx
+    PUTS " ss="
+    mov ax, [ebp + 10]
+    call ebx
+    o16 retf 4
+lowend:
 
 %include "footer.inc"
