@@ -15,9 +15,9 @@ import { FlagState } from './flags.js';
 import { TLB_SW, TLB_UR, TLB_UW, TLB_V, Tlb, walk, walkResult } from './paging.js';
 import { type IoPorts, type PhysicalMemory, NO_IO, PAGE_RAM } from './ports.js';
 import {
-  ACC_DB, ACC_REAL_DATA, CR0_PE, CR0_PG, CR0_WP, CR4_PGE, CR4_PSE, EFLAGS_IF, EFLAGS_RF, EFLAGS_TF,
+  ACC_DB, ACC_REAL_DATA, CR0_AM, CR0_PE, CR0_PG, CR0_WP, CR4_PGE, CR4_PSE, EFLAGS_IF, EFLAGS_RF, EFLAGS_TF,
   EFLAGS_VM, RegisterFile, SEG_CS, SEG_SS, SF_EXPAND_DOWN, SF_NOREAD, SF_NOWRITE, SF_NULL, VEC_DF,
-  VEC_GP, VEC_NMI, VEC_PF, VEC_SS, VEC_UD, reg8Index,
+  VEC_AC, VEC_GP, VEC_NMI, VEC_PF, VEC_SS, VEC_UD, reg8Index, EFLAGS_AC,
 } from './state.js';
 import { deliverProtected } from './interrupt.js';
 import { loadSegmentProtected } from './segment.js';
@@ -395,6 +395,7 @@ export class Cpu extends FlagState {
   }
 
   read16(lin: number): number {
+    if ((lin & 1) !== 0) this.alignmentCheck();
     if ((lin & 0xfff) === 0xfff) return this.read8(lin) | (this.read8(lin + 1) << 8);
     const p = this.translate(lin, false);
     const k = this.pageKind[p >>> 12];
@@ -403,6 +404,7 @@ export class Cpu extends FlagState {
   }
 
   read32(lin: number): number {
+    if ((lin & 3) !== 0) this.alignmentCheck();
     if ((lin & 0xfff) > 0xffc) return this.read16(lin) | (this.read16(lin + 2) << 16);
     return this.readPhys32(this.translate(lin, false));
   }
@@ -416,6 +418,7 @@ export class Cpu extends FlagState {
   }
 
   write16(lin: number, value: number): void {
+    if ((lin & 1) !== 0) this.alignmentCheck();
     if ((lin & 0xfff) === 0xfff) {
       // A split access: both pages are translated (the lower first) before either byte is written.
       this.translate(lin, true);
@@ -434,6 +437,7 @@ export class Cpu extends FlagState {
   }
 
   write32(lin: number, value: number): void {
+    if ((lin & 3) !== 0) this.alignmentCheck();
     if ((lin & 0xfff) > 0xffc) {
       // Both pages first, the lower one first; CR2 is the first byte of the faulting page.
       this.translate(lin, true);
@@ -443,6 +447,17 @@ export class Cpu extends FlagState {
       return;
     }
     this.writePhys32(this.translate(lin, true), value);
+  }
+
+  /**
+   * A misaligned data access: #AC(0) at CPL 3 with CR0.AM and EFLAGS.AC set (implicit
+   * supervisor accesses to descriptor tables and the TSS are exempt). Called only for
+   * misaligned addresses, so aligned code never pays for it.
+   */
+  private alignmentCheck(): void {
+    if (this.cpl === 3 && !this.supervisorAccess && (this.cr0 & CR0_AM) !== 0 && (this.getFlags() & EFLAGS_AC) !== 0) {
+      this.fault(VEC_AC, 0);
+    }
   }
 
   /** Reads `bits` (8/16/32) at a linear address. */

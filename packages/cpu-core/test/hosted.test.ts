@@ -721,7 +721,26 @@ describe('hosted page faults', () => {
 
 describe('not modelled (documented)', () => {
   it.todo('#NM: x87 instructions with CR0.EM or CR0.TS (x87 is its own issue)');
-  it.todo('#AC: misaligned access at CPL 3 with CR0.AM and EFLAGS.AC (not implemented by this core)');
+  it('#AC(0): misaligned accesses at CPL 3 with CR0.AM and EFLAGS.AC, and only then', () => {
+    const ac = (m: Machine): void => {
+      m.cpu.setCr0(m.cpu.cr0 | (1 << 18)); // CR0.AM
+      m.cpu.setFlags(1 << 18, 1 << 18); // EFLAGS.AC
+    };
+    check(protectedMode(3), { name: 'misaligned dword read', code: [0x8b, 0x44, 0x24, 0x01], prep: ac, vector: 17, error: 0 });
+    check(protectedMode(3), { name: 'misaligned word write', code: [0x66, 0x89, 0x44, 0x24, 0x01], prep: ac, vector: 17, error: 0 });
+    // Aligned, or with AC clear, or at CPL 0: no fault.
+    for (const [name, code, cpl, flags] of [
+      ['aligned dword', [0x8b, 0x44, 0x24, 0x04], 3, 1 << 18],
+      ['AC clear', [0x8b, 0x44, 0x24, 0x01], 3, 0],
+      ['CPL 0', [0x8b, 0x44, 0x24, 0x01], 0, 1 << 18],
+    ] as const) {
+      const m = protectedMode(cpl);
+      m.cpu.setCr0(m.cpu.cr0 | (1 << 18));
+      m.cpu.setFlags(flags, 1 << 18);
+      m.ram.set(code, ((m.cpu.segBase[SEG_CS] as number) + m.cpu.eip) >>> 0);
+      expect(m.cpu.run(1), name).toBe(Exit.BUDGET);
+    }
+  });
 });
 
 // ---- more sources: task switches, gates, IRET, fetch limit, v8086, TF interplay ------
