@@ -21,6 +21,7 @@ import {
 } from './state.js';
 import { deliverProtected } from './interrupt.js';
 import { loadSegmentProtected } from './segment.js';
+import { Fpu } from './x87/fpu.js';
 
 
 /** Why `run` returned. */
@@ -168,6 +169,15 @@ export class Cpu extends FlagState {
   io: IoPorts;
   hosted: boolean;
   readonly trap: Trap = new Trap();
+  // ---- x87 (ops/x87.ts) ----
+  /** The x87 FPU's registers and status (x87/fpu.ts). */
+  readonly fpu: Fpu = new Fpu();
+  /**
+   * FERR#: called when a waiting x87 instruction meets a pending unmasked exception with
+   * CR0.NE = 0 (instead of #MF); the board raises IRQ 13 from it. The instruction proceeds.
+   */
+  onFerr: () => void = () => {};
+  // ---- end x87 ----
   /** The instruction being executed (from the decode cache, or `insn`). */
   cur: Instruction = new Instruction();
   /** The decoded current instruction (reused). */
@@ -225,6 +235,7 @@ export class Cpu extends FlagState {
     this.inhibitInterrupts = false;
     this.nmiPending = false;
     this.nmiBlocked = false;
+    this.fpu.powerOn(); // x87 power-on state (SDM Vol. 3, Table 9-1)
   }
 
   // ---- faults -----------------------------------------------------------------------

@@ -13,3 +13,4 @@ import './string.js';
 import './io.js';
 import './system-basic.js';
 import './sysenter.js';
+import './x87.js';
