@@ -20,11 +20,21 @@ const NAMES = readdirSync(DIR)
   .filter((f) => f.endsWith('.asm'))
   .map((f) => f.slice(0, -4))
   .sort();
+/** The x87 kernels (guests/x87-tests) share common.inc and the harness. */
+const X87_DIR = join(ROOT, 'guests/x87-tests');
+const X87_NAMES = readdirSync(X87_DIR)
+  .filter((f) => f.endsWith('.asm'))
+  .map((f) => f.slice(0, -4))
+  .sort();
+const KERNELS: { dir: string; name: string }[] = [
+  ...NAMES.map((name) => ({ dir: DIR, name })),
+  ...X87_NAMES.map((name) => ({ dir: X87_DIR, name })),
+];
 const nasmPresent = spawnSync('nasm', ['-v'], { stdio: 'ignore' }).status === 0;
 const applyCorrections = applySdm as (qemu: string, sdm: string) => string;
 
-describe('system test kernels (guests/cpu-tests)', () => {
-  for (const name of NAMES) {
+describe('system test kernels (guests/cpu-tests, guests/x87-tests)', () => {
+  for (const { dir: DIR, name } of KERNELS) {
     it(`${name}: transcript matches ${name}.expected`, () => {
       const image = new Uint8Array(readFileSync(join(DIR, `${name}.bin`)));
       const expected = readFileSync(join(DIR, `${name}.expected`), 'utf8');
@@ -58,6 +68,12 @@ describe('system test kernels (guests/cpu-tests)', () => {
         const built = readFileSync(join(out, `${name}.bin`));
         const committed = readFileSync(join(DIR, `${name}.bin`));
         expect(built.equals(committed), `${name}.bin differs from what nasm builds from ${name}.asm (run tools/build-cpu-tests)`).toBe(true);
+      }
+      for (const name of X87_NAMES) {
+        const r2 = spawnSync('nasm', ['-f', 'bin', `${name}.asm`, '-o', join(out, `${name}.bin`)], { cwd: X87_DIR, encoding: 'utf8' });
+        expect(r2.status, r2.stderr).toBe(0);
+        const same = readFileSync(join(out, `${name}.bin`)).equals(readFileSync(join(X87_DIR, `${name}.bin`)));
+        expect(same, `guests/x87-tests/${name}.bin differs from what nasm builds from ${name}.asm`).toBe(true);
       }
     } finally {
       rmSync(out, { recursive: true, force: true });
