@@ -15,7 +15,8 @@
 // integer, or BCD) indefinite; unmasked, nothing changes but ES/B.
 //
 // Arithmetic, conversions, FSQRT, FRNDINT, FSCALE, FXTRACT, FPREM/FPREM1 are float80.ts
-// (bit-exact). Compares and FXAM use `compare`/`classify` of fpu.ts.
+// (bit-exact), and so are the compares (FCOM/FUCOM/FCOMI/FUCOMI/FICOM/FTST: `compare`) and
+// FXAM (`classify`): one implementation, cross-checked against the host FPU.
 //
 // APPROXIMATE (documented exception to bit-exactness, issue 4): the transcendentals are
 // computed on JavaScript doubles (Math.sin/cos/tan/atan2/log2/pow), then widened to 80
@@ -42,10 +43,7 @@ import {
   CR0_EM, CR0_MP, CR0_NE, CR0_TS, EFLAGS_AF, EFLAGS_CF, EFLAGS_OF, EFLAGS_PF, EFLAGS_SF, EFLAGS_ZF, SEG_CS, VEC_UD,
 } from '../state.js';
 import * as F from '../x87/float80.js';
-import {
-  classBits, classify, CLASS_DENORMAL, CLASS_EMPTY, CLASS_INFINITY, CLASS_NAN, CLASS_UNSUPPORTED, CLASS_ZERO, CMP_EQ,
-  CMP_LT, CMP_UN, compare, type Fpu, isSnan, SW_C0, SW_C1, SW_C2, SW_C3, SW_ES,
-} from '../x87/fpu.js';
+import { type Fpu, isSnan, SW_C0, SW_C1, SW_C2, SW_C3, SW_ES } from '../x87/fpu.js';
 import { F80, FE_DE, FE_IE, FE_PE, FE_ZE, type FpCtx } from '../x87/types.js';
 
 export const VEC_NM = 7;
@@ -219,18 +217,20 @@ function arithReg(op: number, toSti: boolean, pop: boolean): Handler {
 
 // ---- compares ------------------------------------------------------------------------------
 
-/** Sets C3 C2 C0 for a CMP_* result (C1 cleared). */
-function compareCc(fpu: Fpu, r: number): void {
-  fpu.setCc(r === CMP_UN ? SW_C3 | SW_C2 | SW_C0 : r === CMP_EQ ? SW_C3 : r === CMP_LT ? SW_C0 : 0);
+/** Condition-code bits of float80 (CC_*) as status word bits. */
+function ccBits(cc: number): number {
+  return ((cc & F.CC_C0) !== 0 ? SW_C0 : 0) | ((cc & F.CC_C1) !== 0 ? SW_C1 : 0) |
+    ((cc & F.CC_C2) !== 0 ? SW_C2 : 0) | ((cc & F.CC_C3) !== 0 ? SW_C3 : 0);
 }
 
-/** ST(0) against fpu.b; `pops` = 0, 1 or 2. */
-function compareInto(fpu: Fpu, ordered: boolean, pops: number): void {
+/** ST(0) against fpu.b (`quiet`: FUCOM); `pops` = 0, 1 or 2. C1 is cleared. */
+function compareInto(fpu: Fpu, quiet: boolean, pops: number): void {
   const ctx = fpu.prepare();
   fpu.get(0, fpu.a);
-  const r = compare(ctx, fpu.a, fpu.b, ordered);
-  if (fpu.raise(ctx.flags) && (ctx.flags & ~fpu.cw & (FE_IE | FE_DE)) !== 0) return;
-  compareCc(fpu, r);
+  const cc = F.compare(ctx, fpu.a, fpu.b, quiet);
+  fpu.raise(ctx.flags);
+  if (cc < 0) return; // unmasked IE/DE: condition codes and stack unchanged
+  fpu.setCc(ccBits(cc));
   for (let k = 0; k < pops; k++) fpu.pop();
 }
 
@@ -250,7 +250,7 @@ function comMem(kind: number, pop: boolean): Handler {
     }
     // A conversion IE (SNaN m32/m64) is the compare's IE; an unmasked one stops here.
     if (!loadMemOperand(cpu, fpu, insn, kind, fpu.b)) return;
-    compareInto(fpu, true, pop ? 1 : 0);
+    compareInto(fpu, false, pop ? 1 : 0);
   };
 }
 
@@ -263,7 +263,7 @@ function comReg(ordered: boolean, pops: number, fixedI = -1): Handler {
       return;
     }
     fpu.get(i, fpu.b);
-    compareInto(fpu, ordered, pops);
+    compareInto(fpu, !ordered, pops);
   };
 }
 
@@ -283,10 +283,12 @@ function comi(ordered: boolean, pop: boolean): Handler {
     const ctx = fpu.prepare();
     fpu.get(0, fpu.a);
     fpu.get(i, fpu.b);
-    const r = compare(ctx, fpu.a, fpu.b, ordered);
+    const cc = F.compare(ctx, fpu.a, fpu.b, !ordered);
     fpu.sw &= ~SW_C1;
-    if (fpu.raise(ctx.flags) && (ctx.flags & ~fpu.cw & (FE_IE | FE_DE)) !== 0) return;
-    const f = r === CMP_UN ? EFLAGS_ZF | EFLAGS_PF | EFLAGS_CF : r === CMP_EQ ? EFLAGS_ZF : r === CMP_LT ? EFLAGS_CF : 0;
+    fpu.raise(ctx.flags);
+    if (cc < 0) return;
+    // C3 C2 C0 -> ZF PF CF (unordered 111, equal 100, less 001, greater 000).
+    const f = ((cc & F.CC_C3) !== 0 ? EFLAGS_ZF : 0) | ((cc & F.CC_C2) !== 0 ? EFLAGS_PF : 0) | ((cc & F.CC_C0) !== 0 ? EFLAGS_CF : 0);
     cpu.setFlags(f, mask);
     if (pop) fpu.pop();
   };
@@ -299,15 +301,13 @@ const ftst: Handler = (cpu, insn) => {
     return;
   }
   fpu.b.se = fpu.b.hi = fpu.b.lo = 0;
-  compareInto(fpu, true, 0);
+  compareInto(fpu, false, 0);
 };
 
 const fxam: Handler = (cpu, insn) => {
   const fpu = start(cpu, insn);
-  const p = fpu.phys(0);
-  const sign = ((fpu.se[p] as number) & 0x8000) !== 0 ? SW_C1 : 0;
-  const cls = fpu.empty[p] === 1 ? CLASS_EMPTY : classify(fpu.se[p] as number, fpu.hi[p] as number, fpu.lo[p] as number);
-  fpu.setCc(classBits(cls) | sign);
+  fpu.get(0, fpu.a); // an empty register's bits still give C1 (the sign), as on the P6
+  fpu.setCc(ccBits(F.classify(fpu.a, fpu.isEmpty(0))));
 };
 
 // ---- loads and stores ----------------------------------------------------------------------
@@ -539,12 +539,6 @@ const fxtract: Handler = (cpu, insn) => {
   fpu.pushSlot();
   fpu.set(0, fpu.r);
 };
-
-/** Condition-code bits of float80 (CC_*) as status word bits. */
-function ccBits(cc: number): number {
-  return ((cc & F.CC_C0) !== 0 ? SW_C0 : 0) | ((cc & F.CC_C1) !== 0 ? SW_C1 : 0) |
-    ((cc & F.CC_C2) !== 0 ? SW_C2 : 0) | ((cc & F.CC_C3) !== 0 ? SW_C3 : 0);
-}
 
 function fprem(ieee: boolean): Handler {
   return (cpu, insn) => {
@@ -834,6 +828,17 @@ const frstor: Handler = (cpu, insn) => {
 
 // ---- transcendentals (APPROXIMATE: see the table at the top) ----------------------------------
 
+/** FXAM classes as float80's `classify` returns them (C3 C2 C0; C1, the sign, masked off). */
+const CLASS_UNSUPPORTED = 0;
+const CLASS_NAN = F.CC_C0;
+const CLASS_INFINITY = F.CC_C2 | F.CC_C0;
+const CLASS_ZERO = F.CC_C3;
+const CLASS_DENORMAL = F.CC_C3 | F.CC_C2;
+
+function cclass(v: F80): number {
+  return F.classify(v, false) & ~F.CC_C1;
+}
+
 /** The value of an F80 as a double (rounded; unnormals by value). */
 function toNumber(v: F80): number {
   const e = v.se & 0x7fff;
@@ -881,7 +886,7 @@ function fromNumber(x: number, out: F80): void {
  * stops the instruction.
  */
 function transCheck(fpu: Fpu, v: F80, out: F80, infInvalid: boolean): number {
-  const cls = classify(v.se, v.hi, v.lo);
+  const cls = cclass(v);
   if (cls === CLASS_NAN) {
     if (isSnan(v) && fpu.raise(FE_IE)) return -1;
     out.se = v.se;
@@ -935,7 +940,7 @@ function trig(kind: number): Handler {
       return;
     }
     const x = toNumber(fpu.a);
-    if (classify(fpu.a.se, fpu.a.hi, fpu.a.lo) === CLASS_ZERO && kind !== 1) {
+    if (cclass(fpu.a) === CLASS_ZERO && kind !== 1) {
       // sin(+-0) = +-0, tan(+-0) = +-0 exactly, no PE.
       fpu.get(0, fpu.r);
     } else {
@@ -966,7 +971,7 @@ const f2xm1: Handler = (cpu, insn) => {
   const c = transCheck(fpu, fpu.a, fpu.r, false);
   if (c < 0) return;
   if (c === 0) {
-    const cls = classify(fpu.a.se, fpu.a.hi, fpu.a.lo);
+    const cls = cclass(fpu.a);
     if (cls === CLASS_INFINITY) fromNumber((fpu.a.se & 0x8000) !== 0 ? -1 : Infinity, fpu.r);
     else if (cls === CLASS_ZERO) fpu.get(0, fpu.r);
     else {

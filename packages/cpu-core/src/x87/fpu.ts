@@ -39,15 +39,6 @@ export const TAG_ZERO = 1;
 export const TAG_SPECIAL = 2;
 export const TAG_EMPTY = 3;
 
-/** FXAM/classification results (C3 C2 C0 as bits 2 1 0). */
-export const CLASS_UNSUPPORTED = 0b000;
-export const CLASS_NAN = 0b001;
-export const CLASS_NORMAL = 0b010;
-export const CLASS_INFINITY = 0b011;
-export const CLASS_ZERO = 0b100;
-export const CLASS_EMPTY = 0b101;
-export const CLASS_DENORMAL = 0b110;
-
 export class Fpu {
   readonly se: Uint16Array = new Uint16Array(8);
   readonly hi: Uint32Array = new Uint32Array(8);
@@ -243,64 +234,7 @@ export class Fpu {
   }
 }
 
-/** FXAM's class of a value (C3 C2 C0 encoding, see CLASS_*). Pseudo-denormals are denormals. */
-export function classify(se: number, hi: number, lo: number): number {
-  const e = se & 0x7fff;
-  const j = (hi & 0x80000000) !== 0;
-  if (e === 0) return hi === 0 && lo === 0 ? CLASS_ZERO : CLASS_DENORMAL;
-  if (!j) return CLASS_UNSUPPORTED; // unnormal, pseudo-NaN, pseudo-infinity
-  if (e === 0x7fff) return (hi & 0x7fffffff) === 0 && lo === 0 ? CLASS_INFINITY : CLASS_NAN;
-  return CLASS_NORMAL;
-}
-
-/** The C3 C2 C0 status bits of a CLASS_* value. */
-export function classBits(cls: number): number {
-  return ((cls & 4) !== 0 ? SW_C3 : 0) | ((cls & 2) !== 0 ? SW_C2 : 0) | ((cls & 1) !== 0 ? SW_C0 : 0);
-}
-
 /** True for a signalling NaN (a NaN with significand bit 62 clear). */
 export function isSnan(v: F80): boolean {
   return (v.se & 0x7fff) === 0x7fff && (v.hi & 0x80000000) !== 0 && (v.hi & 0x40000000) === 0 && ((v.hi & 0x3fffffff) !== 0 || v.lo !== 0);
-}
-
-/** Comparison results. */
-export const CMP_GT = 0;
-export const CMP_LT = 1;
-export const CMP_EQ = 2;
-export const CMP_UN = 3;
-
-/**
- * Compares two extended values the way FCOM/FUCOM/FCOMI/FTST/FICOM do. Records in
- * `ctx.flags`: IE for an SNaN or an unsupported encoding (any NaN too, when `ordered`),
- * DE for a denormal operand. Returns CMP_*. Zeros compare equal whatever their signs; a
- * pseudo-denormal compares by its value (exponent 1).
- */
-export function compare(ctx: FpCtx, a: F80, b: F80, ordered: boolean): number {
-  const ca = classify(a.se, a.hi, a.lo);
-  const cb = classify(b.se, b.hi, b.lo);
-  if (ca === CLASS_UNSUPPORTED || cb === CLASS_UNSUPPORTED) {
-    ctx.flags |= FE_IE;
-    return CMP_UN;
-  }
-  if (ca === CLASS_NAN || cb === CLASS_NAN) {
-    if (ordered || isSnan(a) || isSnan(b)) ctx.flags |= FE_IE;
-    return CMP_UN;
-  }
-  if (ca === CLASS_DENORMAL || cb === CLASS_DENORMAL) ctx.flags |= 2; // FE_DE
-  if (ca === CLASS_ZERO && cb === CLASS_ZERO) return CMP_EQ;
-  const sa = a.se >>> 15;
-  const sb = b.se >>> 15;
-  if (ca === CLASS_ZERO) return sb !== 0 ? CMP_GT : CMP_LT;
-  if (cb === CLASS_ZERO) return sa !== 0 ? CMP_LT : CMP_GT;
-  if (sa !== sb) return sa !== 0 ? CMP_LT : CMP_GT;
-  // Same sign: compare magnitudes (denormals have an effective exponent of 1).
-  const ea = (a.se & 0x7fff) || 1;
-  const eb = (b.se & 0x7fff) || 1;
-  let m = 0;
-  if (ea !== eb) m = ea > eb ? 1 : -1;
-  else if (a.hi !== b.hi) m = a.hi >>> 0 > b.hi >>> 0 ? 1 : -1;
-  else if (a.lo !== b.lo) m = a.lo >>> 0 > b.lo >>> 0 ? 1 : -1;
-  // A pseudo-denormal (exponent 0, J = 1) equals the normal with exponent 1 and the same bits.
-  if (m === 0) return CMP_EQ;
-  return (m > 0) !== (sa !== 0) ? CMP_GT : CMP_LT;
 }

@@ -1,8 +1,9 @@
 // The x87 FPU model (src/x87/fpu.ts, src/ops/x87.ts): stack, tags, condition codes,
 // FSTENV/FSAVE images, #NM/#MF, FCOMI/FCMOV. Expected values from the SDM (Vol. 1 ch. 8,
 // Vol. 3 Table 9-1); the ones marked "native" were confirmed on this machine's CPU by
-// fpu-native.test.ts. Tests of instructions whose arithmetic lives in float80.ts (still
-// pending) are it.todo.
+// fpu-native.test.ts. The instructions whose arithmetic lives in float80.ts (FADD..FDIVR in
+// every form, FLD/FST/FILD/FIST/FBLD/FBSTP, FCOM/FICOM with memory operands, FSQRT, FRNDINT,
+// FSCALE, FXTRACT, FPREM/FPREM1) are tested through the CPU in fpu-arith.test.ts.
 
 import { describe, expect, it } from 'vitest';
 import { ACC_DB, CR0_EM, CR0_MP, CR0_NE, CR0_TS, type Cpu, createCpu, EFLAGS_ARITH, EFLAGS_CF, EFLAGS_PF, EFLAGS_ZF, Exit, ramOnly, SEG_CS, SEG_DS } from '../../src/index.js';
@@ -434,11 +435,4 @@ describe('#NM and #MF', () => {
     expect(runAll(cpu, 1)).toBe(Exit.TRAP);
     expect(cpu.trap.vector).toBe(6);
   });
-});
-
-describe('pending on float80.ts', () => {
-  it.todo('FADD/FSUB/FSUBR/FMUL/FDIV/FDIVR in every form (m32, m64, m16int, m32int, ST(0),ST(i), ST(i),ST(0), P)');
-  it.todo('FLD m32/m64, FILD m16/m32/m64, FBLD; FST/FSTP m32/m64, FIST/FISTP, FBSTP (incl. indefinites)');
-  it.todo('FCOM m32/m64 and FICOM m16/m32 (conversion of the memory operand)');
-  it.todo('FSQRT, FRNDINT, FSCALE, FXTRACT, FPREM, FPREM1 condition codes');
 });
