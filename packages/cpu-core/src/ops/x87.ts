@@ -520,15 +520,21 @@ const fscale: Handler = (cpu, insn) => {
 const fxtract: Handler = (cpu, insn) => {
   const fpu = start(cpu, insn);
   if (fpu.isEmpty(0)) {
-    // Masked: ST(0) <- indefinite and the indefinite pushed.
+    // Masked: ST(0) <- indefinite and the indefinite pushed. A full ST(7) changes nothing:
+    // the host reports the underflow (C1 = 0), not an overflow, and pushes the indefinite.
     if (!fpu.underflow()) return;
     fpu.setIndefinite(0);
-    if (fpu.pushOverflow()) return;
     fpu.pushSlot();
     fpu.setIndefinite(0);
     return;
   }
-  if (fpu.pushOverflow()) return;
+  if (fpu.pushOverflow()) {
+    // Stack overflow with IE masked: pushOverflow pushed the indefinite as the significand;
+    // the operand (now ST(1)) is replaced by the indefinite exponent too, as the host does
+    // (SDM Vol. 1 §8.5.1.1: the masked response is the indefinite; FXTRACT has two results).
+    if ((fpu.cw & FE_IE) !== 0) fpu.setIndefinite(1);
+    return;
+  }
   const ctx = fpu.prepare();
   fpu.get(0, fpu.a);
   const ok = F.extract(ctx, fpu.a, fpu.r, fpu.r2);
