@@ -229,14 +229,25 @@ function compareInto(fpu: Fpu, quiet: boolean, pops: number): void {
   fpu.get(0, fpu.a);
   const cc = F.compare(ctx, fpu.a, fpu.b, quiet);
   fpu.raise(ctx.flags);
-  if (cc < 0) return; // unmasked IE/DE: condition codes and stack unchanged
+  if (cc < 0) {
+    // Unmasked IE/DE: no pop. An invalid operand still sets C3 C2 C0 = 111 (unordered) on
+    // the host, as a stack fault does (the SDM only gives the masked response).
+    if ((ctx.flags & FE_IE) !== 0) fpu.setCc(SW_C3 | SW_C2 | SW_C0);
+    return;
+  }
   fpu.setCc(ccBits(cc));
   for (let k = 0; k < pops; k++) fpu.pop();
 }
 
+/**
+ * Stack fault in FCOM, FUCOM, FICOM (and their pops) or FTST: C3 C2 C0 = 111 (unordered), C1 = 0. The SDM
+ * ("FPU Flags Affected") gives the unordered result for the masked response; the host also
+ * sets it when IE is unmasked (only the pops are suppressed then).
+ */
 function compareUnderflow(fpu: Fpu, pops: number): void {
-  if (!fpu.underflow()) return;
+  const masked = fpu.underflow();
   fpu.setCc(SW_C3 | SW_C2 | SW_C0);
+  if (!masked) return;
   for (let k = 0; k < pops; k++) fpu.pop();
 }
 
@@ -274,10 +285,11 @@ function comi(ordered: boolean, pop: boolean): Handler {
     const i = insn.modrm & 7;
     const mask = EFLAGS_ZF | EFLAGS_PF | EFLAGS_CF | EFLAGS_OF | EFLAGS_SF | EFLAGS_AF;
     if (fpu.isEmpty(0) || fpu.isEmpty(i)) {
-      if (fpu.underflow()) {
-        cpu.setFlags(EFLAGS_ZF | EFLAGS_PF | EFLAGS_CF, mask);
-        if (pop) fpu.pop();
-      }
+      // ZF PF CF = 111 (unordered), OF SF AF cleared: the SDM's masked response; the host
+      // sets them when IE is unmasked too (only the pop is suppressed then).
+      const masked = fpu.underflow();
+      cpu.setFlags(EFLAGS_ZF | EFLAGS_PF | EFLAGS_CF, mask);
+      if (masked && pop) fpu.pop();
       return;
     }
     const ctx = fpu.prepare();
@@ -286,7 +298,12 @@ function comi(ordered: boolean, pop: boolean): Handler {
     const cc = F.compare(ctx, fpu.a, fpu.b, !ordered);
     fpu.sw &= ~SW_C1;
     fpu.raise(ctx.flags);
-    if (cc < 0) return;
+    if (cc < 0) {
+      // Unmasked IE/DE: no pop. An invalid operand still sets ZF PF CF = 111 (OF SF AF
+      // cleared) on the host, as a stack fault does.
+      if ((ctx.flags & FE_IE) !== 0) cpu.setFlags(EFLAGS_ZF | EFLAGS_PF | EFLAGS_CF, mask);
+      return;
+    }
     // C3 C2 C0 -> ZF PF CF (unordered 111, equal 100, less 001, greater 000).
     const f = ((cc & F.CC_C3) !== 0 ? EFLAGS_ZF : 0) | ((cc & F.CC_C2) !== 0 ? EFLAGS_PF : 0) | ((cc & F.CC_C0) !== 0 ? EFLAGS_CF : 0);
     cpu.setFlags(f, mask);
