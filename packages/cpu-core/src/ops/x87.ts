@@ -278,7 +278,7 @@ function comReg(ordered: boolean, pops: number, fixedI = -1): Handler {
   };
 }
 
-/** FCOMI/FCOMIP/FUCOMI/FUCOMIP: ZF PF CF from the compare; OF SF AF cleared; C1 cleared. */
+/** FCOMI/FCOMIP/FUCOMI/FUCOMIP: ZF PF CF from the compare; OF SF AF cleared; C1 kept (0 on a stack fault). */
 function comi(ordered: boolean, pop: boolean): Handler {
   return (cpu, insn) => {
     const fpu = start(cpu, insn);
@@ -295,8 +295,9 @@ function comi(ordered: boolean, pop: boolean): Handler {
     const ctx = fpu.prepare();
     fpu.get(0, fpu.a);
     fpu.get(i, fpu.b);
+    // C1 is left as it was: the SDM says "set to 0", but the host keeps it (only a stack
+    // fault clears it, in fpu.underflow).
     const cc = F.compare(ctx, fpu.a, fpu.b, !ordered);
-    fpu.sw &= ~SW_C1;
     fpu.raise(ctx.flags);
     if (cc < 0) {
       // Unmasked IE/DE: no pop. An invalid operand still sets ZF PF CF = 111 (OF SF AF
@@ -628,7 +629,8 @@ function fcmov(cond: number, negate: boolean): Handler {
       if (fpu.underflow()) fpu.setIndefinite(0);
       return;
     }
-    fpu.sw &= ~SW_C1;
+    // C1 unchanged without a stack fault (SDM FCMOVcc, "FPU Flags Affected": C1 is only
+    // defined for a stack underflow), as on the host.
     const f = cpu.getFlags();
     const t = (f & cond) !== 0;
     if (t !== negate) {
