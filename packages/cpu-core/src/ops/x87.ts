@@ -379,17 +379,18 @@ const LD_BCD = 6;
 const fldSti: Handler = (cpu, insn) => {
   const fpu = start(cpu, insn);
   const i = insn.modrm & 7;
-  const wasEmpty = fpu.isEmpty(i);
-  fpu.get(i, fpu.r);
-  if (fpu.pushOverflow()) return;
-  fpu.sw &= ~SW_C1;
-  if (wasEmpty) {
+  // An empty ST(i) is reported as an underflow (C1 = 0) even when ST(7) is full too: the
+  // host checks the source first. Masked, the indefinite is pushed either way.
+  if (fpu.isEmpty(i)) {
     if (fpu.underflow()) {
       fpu.pushSlot();
       fpu.setIndefinite(0);
     }
     return;
   }
+  fpu.get(i, fpu.r);
+  if (fpu.pushOverflow()) return;
+  fpu.sw &= ~SW_C1;
   fpu.pushSlot();
   fpu.set(0, fpu.r);
 };
