@@ -569,6 +569,9 @@ function fprem(ieee: boolean): Handler {
   return (cpu, insn) => {
     const fpu = start(cpu, insn);
     if (fpu.isEmpty(0) || fpu.isEmpty(1)) {
+      // C2 = 0 ("reduction complete"), as the host (the SDM does not say what C2 is after a
+      // stack fault).
+      fpu.sw &= ~SW_C2;
       if (fpu.underflow()) fpu.setIndefinite(0);
       return;
     }
