@@ -115,24 +115,43 @@ function write80(cpu: Cpu, lin: number, se: number, hi: number, lo: number): voi
   cpu.write16((lin + 8) | 0, se);
 }
 
-/** Memory operand of an arithmetic/compare form, converted into `out`: false on an unmasked IE/DE. */
+/**
+ * Memory operand of an arithmetic/compare form (ST(0) not empty), converted into `out`:
+ * false on an unmasked DE. As on the host:
+ * - an SNaN m32/m64 stays signalling in `out` (not quieted here), so the operation raises
+ *   the IE and, against a QNaN ST(0), delivers the QNaN (SDM Vol. 1, Table 4-7);
+ * - a denormal m32/m64 raises no DE when ST(0) is a NaN or an unsupported format (the
+ *   operation's IE, if any, is what the host reports).
+ */
 function loadMemOperand(cpu: Cpu, fpu: Fpu, insn: Instruction, kind: number, out: F80): boolean {
   const ctx = fpu.prepare();
-  let ok: boolean;
-  if (kind === M32) ok = F.fromF32(ctx, cpu.read32(srcLin(cpu, insn, 4)), out);
+  ctx.mask |= FE_IE | FE_DE; // always convert; the flags are decided below
+  if (kind === M32) F.fromF32(ctx, cpu.read32(srcLin(cpu, insn, 4)), out);
   else if (kind === M64) {
     const lin = srcLin(cpu, insn, 8);
     const lo = cpu.read32(lin);
-    ok = F.fromF64(ctx, lo, cpu.read32((lin + 4) | 0), out);
+    F.fromF64(ctx, lo, cpu.read32((lin + 4) | 0), out);
   } else if (kind === I16) {
     const v = (cpu.read16(srcLin(cpu, insn, 2)) << 16) >> 16;
-    ok = F.fromInt(ctx, v, v >> 31, out);
+    F.fromInt(ctx, v, v >> 31, out);
   } else {
     const v = cpu.read32(srcLin(cpu, insn, 4)) | 0;
-    ok = F.fromInt(ctx, v, v >> 31, out);
+    F.fromInt(ctx, v, v >> 31, out);
   }
-  fpu.raise(ctx.flags);
-  return ok;
+  if ((ctx.flags & FE_IE) !== 0) {
+    // The conversion's IE is an SNaN's: undo the quieting; the operation raises the IE.
+    ctx.flags &= ~FE_IE;
+    out.hi = (out.hi & ~0x40000000) >>> 0;
+  }
+  if ((ctx.flags & FE_DE) !== 0) {
+    fpu.get(0, fpu.a);
+    const e = fpu.a.se & 0x7fff;
+    const j = (fpu.a.hi & 0x80000000) !== 0;
+    const nan = e === 0x7fff && j && ((fpu.a.hi & 0x7fffffff) !== 0 || fpu.a.lo !== 0);
+    const unsupported = e !== 0 && !j; // pseudo-NaN, pseudo-infinity, unnormal
+    if (nan || unsupported) ctx.flags &= ~FE_DE;
+  }
+  return !fpu.raise(ctx.flags);
 }
 
 const M32 = 0;
@@ -227,15 +246,13 @@ function ccBits(cc: number): number {
 function compareInto(fpu: Fpu, quiet: boolean, pops: number): void {
   const ctx = fpu.prepare();
   fpu.get(0, fpu.a);
+  ctx.mask |= FE_DE; // an unmasked DE still gives the condition codes (host)
   const cc = F.compare(ctx, fpu.a, fpu.b, quiet);
-  fpu.raise(ctx.flags);
-  if (cc < 0) {
-    // Unmasked IE/DE: no pop. An invalid operand still sets C3 C2 C0 = 111 (unordered) on
-    // the host, as a stack fault does (the SDM only gives the masked response).
-    if ((ctx.flags & FE_IE) !== 0) fpu.setCc(SW_C3 | SW_C2 | SW_C0);
-    return;
-  }
-  fpu.setCc(ccBits(cc));
+  // An unmasked IE/DE suppresses the pops only: the host still sets the condition codes,
+  // C3 C2 C0 = 111 (unordered) for an invalid operand as for a stack fault (the SDM only
+  // gives the masked response). cc < 0: unmasked IE.
+  fpu.setCc(cc < 0 ? SW_C3 | SW_C2 | SW_C0 : ccBits(cc));
+  if (fpu.raise(ctx.flags)) return;
   for (let k = 0; k < pops; k++) fpu.pop();
 }
 
@@ -297,17 +314,15 @@ function comi(ordered: boolean, pop: boolean): Handler {
     fpu.get(i, fpu.b);
     // C1 is left as it was: the SDM says "set to 0", but the host keeps it (only a stack
     // fault clears it, in fpu.underflow).
+    ctx.mask |= FE_DE; // an unmasked DE still gives the flags (host)
     const cc = F.compare(ctx, fpu.a, fpu.b, !ordered);
-    fpu.raise(ctx.flags);
-    if (cc < 0) {
-      // Unmasked IE/DE: no pop. An invalid operand still sets ZF PF CF = 111 (OF SF AF
-      // cleared) on the host, as a stack fault does.
-      if ((ctx.flags & FE_IE) !== 0) cpu.setFlags(EFLAGS_ZF | EFLAGS_PF | EFLAGS_CF, mask);
-      return;
-    }
-    // C3 C2 C0 -> ZF PF CF (unordered 111, equal 100, less 001, greater 000).
-    const f = ((cc & F.CC_C3) !== 0 ? EFLAGS_ZF : 0) | ((cc & F.CC_C2) !== 0 ? EFLAGS_PF : 0) | ((cc & F.CC_C0) !== 0 ? EFLAGS_CF : 0);
+    // C3 C2 C0 -> ZF PF CF (unordered 111, equal 100, less 001, greater 000). An unmasked
+    // IE/DE suppresses the pop only: the host still sets the flags, 111 for an invalid
+    // operand as for a stack fault (cc < 0: unmasked IE).
+    const f = cc < 0 ? EFLAGS_ZF | EFLAGS_PF | EFLAGS_CF
+      : ((cc & F.CC_C3) !== 0 ? EFLAGS_ZF : 0) | ((cc & F.CC_C2) !== 0 ? EFLAGS_PF : 0) | ((cc & F.CC_C0) !== 0 ? EFLAGS_CF : 0);
     cpu.setFlags(f, mask);
+    if (fpu.raise(ctx.flags)) return;
     if (pop) fpu.pop();
   };
 }
