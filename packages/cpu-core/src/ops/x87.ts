@@ -368,6 +368,10 @@ function loadPush(kind: number): Handler {
       for (let k = 0; k < 10; k++) BCD[k] = cpu.read8((lin + k) | 0);
     }
     if (fpu.pushOverflow()) return;
+    // A denormal m32/m64 is loaded even when DE is unmasked (the host: TOP, tag and register
+    // updated, DE pending for the next waiting instruction); only an unmasked IE (SNaN)
+    // suppresses the load.
+    ctx.mask |= FE_DE;
     switch (kind) {
       case LD_F32: ok = F.fromF32(ctx, w0, r); break;
       case LD_F64: ok = F.fromF64(ctx, w0, w1, r); break;
