@@ -121,9 +121,10 @@ function write80(cpu: Cpu, lin: number, se: number, hi: number, lo: number): voi
  * - an SNaN m32/m64 stays signalling in `out` (not quieted here), so the operation raises
  *   the IE and, against a QNaN ST(0), delivers the QNaN (SDM Vol. 1, Table 4-7);
  * - a denormal m32/m64 raises no DE when ST(0) is a NaN or an unsupported format (the
- *   operation's IE, if any, is what the host reports).
+ *   operation's IE, if any, is what the host reports), nor when it is divided by a zero
+ *   ST(0) (`divBySt0`, FDIVR: ZE only, as float80's div for register operands).
  */
-function loadMemOperand(cpu: Cpu, fpu: Fpu, insn: Instruction, kind: number, out: F80): boolean {
+function loadMemOperand(cpu: Cpu, fpu: Fpu, insn: Instruction, kind: number, out: F80, divBySt0 = false): boolean {
   const ctx = fpu.prepare();
   ctx.mask |= FE_IE | FE_DE; // always convert; the flags are decided below
   if (kind === M32) F.fromF32(ctx, cpu.read32(srcLin(cpu, insn, 4)), out);
@@ -149,7 +150,8 @@ function loadMemOperand(cpu: Cpu, fpu: Fpu, insn: Instruction, kind: number, out
     const j = (fpu.a.hi & 0x80000000) !== 0;
     const nan = e === 0x7fff && j && ((fpu.a.hi & 0x7fffffff) !== 0 || fpu.a.lo !== 0);
     const unsupported = e !== 0 && !j; // pseudo-NaN, pseudo-infinity, unnormal
-    if (nan || unsupported) ctx.flags &= ~FE_DE;
+    const zero = e === 0 && fpu.a.hi === 0 && fpu.a.lo === 0;
+    if (nan || unsupported || (divBySt0 && zero)) ctx.flags &= ~FE_DE;
   }
   return !fpu.raise(ctx.flags);
 }
@@ -201,7 +203,7 @@ function arithMem(op: number, kind: number): Handler {
       if (fpu.underflow()) fpu.setIndefinite(0);
       return;
     }
-    if (!loadMemOperand(cpu, fpu, insn, kind, fpu.b)) return;
+    if (!loadMemOperand(cpu, fpu, insn, kind, fpu.b, op === DIVR)) return;
     arithInto(fpu, op, 0, false);
   };
 }
@@ -276,9 +278,10 @@ function comMem(kind: number, pop: boolean): Handler {
       compareUnderflow(fpu, pop ? 1 : 0);
       return;
     }
-    // A conversion IE (SNaN m32/m64) is the compare's IE; an unmasked one stops here.
-    if (!loadMemOperand(cpu, fpu, insn, kind, fpu.b)) return;
-    compareInto(fpu, false, pop ? 1 : 0);
+    // An unmasked DE of a denormal m32/m64 still gives the condition codes (host); it
+    // suppresses the pop only.
+    const ok = loadMemOperand(cpu, fpu, insn, kind, fpu.b);
+    compareInto(fpu, false, ok && pop ? 1 : 0);
   };
 }
 
