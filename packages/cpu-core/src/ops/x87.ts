@@ -153,7 +153,13 @@ function loadMemOperand(cpu: Cpu, fpu: Fpu, insn: Instruction, kind: number, out
     const zero = e === 0 && fpu.a.hi === 0 && fpu.a.lo === 0;
     if (nan || unsupported || (divBySt0 && zero)) ctx.flags &= ~FE_DE;
   }
-  return !fpu.raise(ctx.flags);
+  if (fpu.raise(ctx.flags)) {
+    // An unmasked DE stops the operation; C1 reads 0 afterwards (no round-up, no stack
+    // fault), as on the host.
+    fpu.sw &= ~SW_C1;
+    return false;
+  }
+  return true;
 }
 
 const M32 = 0;

@@ -39,13 +39,14 @@ export const CC_ALL: number = C0 | C1 | C2 | C3;
  * What an instruction does to the condition codes, per the SDM's "FPU Flags Affected":
  *   c1     C1 defined (stack fault / round-up / 0), C0 C2 C3 undefined  (most instructions)
  *   cmp    C0..C3 all defined (FCOM*, FUCOM*, FICOM*, FTST, FXAM)
- *   comi   C1 defined, C0 C2 C3 unchanged (FCOMI*, FUCOMI*)
+ *   comi   C0 C1 C2 C3 unchanged (FCOMI*, FUCOMI*: the SDM says C1 = 0, the x87 leaves it)
+ *   keepc1 C1 unchanged, C0 C2 C3 undefined (FCMOVcc: the x87 leaves C1 without a stack fault)
  *   prem   C2 defined; C0 C3 C1 = quotient bits only when C2 = 0 (undefined when C2 = 1)
  *   undef  all four undefined (FLDCW, FNCLEX, FFREE)
  *   init   all four defined (FNINIT)
  *   none   not affected (FNSTSW, FNSAVE: the epilogue)
  */
-export type CcClass = 'c1' | 'cmp' | 'comi' | 'prem' | 'undef' | 'init' | 'none';
+export type CcClass = 'c1' | 'cmp' | 'comi' | 'keepc1' | 'prem' | 'undef' | 'init' | 'none';
 
 export interface X87Insn extends GenInsn {
   cc: CcClass;
@@ -300,7 +301,7 @@ export class X87Generator {
         [0xdb, 0xc0, 'FCMOVNB'], [0xdb, 0xc8, 'FCMOVNE'], [0xdb, 0xd0, 'FCMOVNBE'], [0xdb, 0xd8, 'FCMOVNU'],
       ];
       const [op, b, nm] = cm[k - 3]!;
-      this.emit([op, b + i], 'c1', `${nm} ST(0),ST(i)`);
+      this.emit([op, b + i], 'keepc1', `${nm} ST(0),ST(i)`);
     } else { this.emit([0xdd, 0xc0 + i], 'undef', 'FFREE ST(i)'); }
   }
 

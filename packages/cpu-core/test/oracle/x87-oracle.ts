@@ -49,7 +49,8 @@ export function ccUndefined(c: X87Case, native: Outcome, init: Uint8Array, execu
       case 'undef': u = CC_ALL; prem = 0; break;
       case 'c1': u = CC_ALL & ~0x200; prem = 0; break;
       case 'cmp': u = 0; prem = 0; break;
-      case 'comi': u &= ~0x200; prem &= ~0x200; break;
+      case 'comi': break; // condition codes unchanged (C1 too, as the hardware does)
+      case 'keepc1': u = (CC_ALL & ~0x200) | (u & 0x200); prem = 0; break;
       case 'prem': u = CC_ALL & ~C2; prem = CC_ALL & ~C2; break;
       case 'none': break;
     }
