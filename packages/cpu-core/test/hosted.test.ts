@@ -720,7 +720,13 @@ describe('hosted page faults', () => {
 });
 
 describe('not modelled (documented)', () => {
-  it.todo('#NM: x87 instructions with CR0.EM or CR0.TS (x87 is its own issue)');
+  it('#NM: x87 instructions with CR0.EM or CR0.TS, WAIT with TS and MP', () => {
+    const withCr0 = (bits: number) => (m: Machine): void => m.cpu.setCr0(m.cpu.cr0 | bits);
+    check(protectedMode(0), { name: 'FLD1 with CR0.EM', code: [0xd9, 0xe8], prep: withCr0(4), vector: 7 });
+    check(protectedMode(0), { name: 'FLD1 with CR0.TS', code: [0xd9, 0xe8], prep: withCr0(8), vector: 7 });
+    check(protectedMode(3), { name: 'FADD at ring 3 with CR0.TS', code: [0xd8, 0xc1], prep: withCr0(8), vector: 7 });
+    check(protectedMode(0), { name: 'FWAIT with CR0.TS and CR0.MP', code: [0x9b], prep: withCr0(8 | 2), vector: 7 });
+  });
   it('#AC(0): misaligned accesses at CPL 3 with CR0.AM and EFLAGS.AC, and only then', () => {
     const ac = (m: Machine): void => {
       m.cpu.setCr0(m.cpu.cr0 | (1 << 18)); // CR0.AM
