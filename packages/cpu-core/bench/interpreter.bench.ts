@@ -6,32 +6,14 @@
 // Run with `node --expose-gc --import tsx bench/interpreter.bench.ts` (the package script
 // does) so that the heap figure is measured after full collections.
 
-import { ACC_DB, CR0_PE, CR0_PG, createCpu, Exit, ramOnly, SEG_CS, SEG_DS, SEG_ES, SEG_SS, unimplemented } from '../src/index.js';
+import { Exit, unimplemented, type Cpu } from '../src/index.js';
+import { flatMachine } from './flat-machine.js';
 
 const TARGET = 40e6;
 const INSNS = Number(process.env['BENCH_INSNS'] ?? 100_000_000);
 
-function machine(): ReturnType<typeof createCpu> {
-  const mem = ramOnly(8 << 20);
-  const cpu = createCpu({ memory: mem });
-  const dv = new DataView(mem.ram.buffer);
-  // Identity-mapped first 8 MiB through 4 KiB pages.
-  const pd = 0x100000;
-  for (let t = 0; t < 2; t++) {
-    const pt = 0x101000 + t * 0x1000;
-    dv.setUint32(pd + t * 4, pt | 3, true);
-    for (let i = 0; i < 1024; i++) dv.setUint32(pt + i * 4, ((t * 1024 + i) << 12) | 3, true);
-  }
-  // Flat 32-bit segments straight into the caches (the bench measures execution, not setup).
-  for (const s of [SEG_CS, SEG_DS, SEG_ES, SEG_SS]) {
-    cpu.segBase[s] = 0;
-    cpu.segLimit[s] = -1;
-    cpu.segAcc[s] = 0x93 | ACC_DB | (s === SEG_CS ? 0x08 : 0);
-    cpu.segFlags[s] = 0;
-  }
-  cpu.setCr0(cpu.cr0 | CR0_PE);
-  cpu.setCr3(pd);
-  cpu.setCr0(cpu.cr0 | CR0_PG);
+function machine(): Cpu {
+  const { cpu, ram } = flatMachine();
   // The guest: an endless loop (the budget ends the run).
   //   loop: mov eax,[esi]; add eax,ebx; xor edx,eax; mov [edi+4],eax; lea esi,[esi+4];
   //         and esi,0x3ffc; or esi,0x200000; call f; dec ecx; jnz loop; mov ecx,1000; jmp loop
@@ -52,7 +34,7 @@ function machine(): ReturnType<typeof createCpu> {
     0x83, 0xc3, 0x03, // f: add ebx,3
     0xc3, // ret
   ];
-  mem.ram.set(code, 0x1000);
+  ram.set(code, 0x1000);
   cpu.eip = 0x1000;
   cpu.reg32[1] = 1000; // ECX
   cpu.reg32[4] = 0x300000; // ESP

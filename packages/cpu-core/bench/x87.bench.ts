@@ -11,33 +11,15 @@
 // Run with `node --conditions=source --import tsx bench/x87.bench.ts`; BENCH_INSNS sets the
 // guest instructions per workload (default 20 million).
 
-import { ACC_DB, CR0_PE, CR0_PG, createCpu, Exit, ramOnly, SEG_CS, SEG_DS, SEG_ES, SEG_SS, unimplemented } from '../src/index.js';
+import { Exit, unimplemented, type Cpu } from '../src/index.js';
+import { flatMachine } from './flat-machine.js';
 
 const INSNS = Number(process.env['BENCH_INSNS'] ?? 20_000_000);
 const CODE = 0x1000;
 const DATA = 0x200000;
 
-type Cpu = ReturnType<typeof createCpu>;
-
 function machine(): Cpu {
-  const mem = ramOnly(8 << 20);
-  const cpu = createCpu({ memory: mem });
-  const dv = new DataView(mem.ram.buffer);
-  const pd = 0x100000;
-  for (let t = 0; t < 2; t++) {
-    const pt = 0x101000 + t * 0x1000;
-    dv.setUint32(pd + t * 4, pt | 3, true);
-    for (let i = 0; i < 1024; i++) dv.setUint32(pt + i * 4, ((t * 1024 + i) << 12) | 3, true);
-  }
-  for (const s of [SEG_CS, SEG_DS, SEG_ES, SEG_SS]) {
-    cpu.segBase[s] = 0;
-    cpu.segLimit[s] = -1;
-    cpu.segAcc[s] = 0x93 | ACC_DB | (s === SEG_CS ? 0x08 : 0);
-    cpu.segFlags[s] = 0;
-  }
-  cpu.setCr0(cpu.cr0 | CR0_PE);
-  cpu.setCr3(pd);
-  cpu.setCr0(cpu.cr0 | CR0_PG);
+  const { cpu, dv } = flatMachine();
   cpu.reg32[4] = 0x300000; // ESP
   // Operands: [DATA] = 1.0000001 (double), [DATA+8] = 0.9999999 (double), [DATA+16] = 1.5f,
   // [DATA+20] = 3 (int32); [DATA+32..] scratch for stores.
