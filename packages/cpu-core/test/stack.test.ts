@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createCpu, EFLAGS_IF, EFLAGS_RF, EFLAGS_VM, Exit, ramOnly, SEG_CS, SEG_DS, SEG_ES, SEG_SS, VEC_SS } from '../src/index.js';
+import { machine } from './real-machine.js';
+import { EFLAGS_IF, EFLAGS_RF, EFLAGS_VM, Exit, SEG_DS, SEG_ES, SEG_SS, VEC_SS } from '../src/index.js';
 
-function machine(code: number[], hosted = false) {
-  const mem = ramOnly(1 << 20);
-  const cpu = createCpu({ memory: mem, hosted });
-  mem.ram.set(code, 0x100);
-  cpu.loadSegmentReal(SEG_CS, 0);
-  cpu.eip = 0x100;
-  cpu.reg16[8] = 0x1000; // SP
-  return { cpu, ram: mem.ram };
-}
 const w16 = (ram: Uint8Array, a: number): number => (ram[a] as number) | ((ram[a + 1] as number) << 8);
 const w32 = (ram: Uint8Array, a: number): number => (w16(ram, a) | (w16(ram, a + 2) << 16)) >>> 0;
 

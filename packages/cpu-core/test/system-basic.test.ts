@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createCpu, CR0_PE, CR4_TSD, EFLAGS_DF, EFLAGS_IF, Exit, ramOnly, SEG_CS, SEG_ES, SEG_SS, VEC_BR, VEC_GP, VEC_UD,
-} from '../src/index.js';
+import { machine } from './real-machine.js';
+import { CR0_PE, CR4_TSD, EFLAGS_DF, EFLAGS_IF, Exit, SEG_ES, SEG_SS, VEC_BR, VEC_GP, VEC_UD } from '../src/index.js';
 import { sysenterMsrs } from '../src/ops/system-basic.js';
 
-function machine(code: number[], hosted = false) {
-  const mem = ramOnly(1 << 20);
-  const cpu = createCpu({ memory: mem, hosted });
-  mem.ram.set(code, 0x100);
-  cpu.loadSegmentReal(SEG_CS, 0);
-  cpu.eip = 0x100;
-  cpu.reg16[8] = 0x1000;
-  return { cpu, ram: mem.ram };
-}
 
 describe('flag instructions', () => {
   it('CLI/STI/CLD/STD', () => {
