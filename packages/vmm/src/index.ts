@@ -1,0 +1,2 @@
+// @vmm86/vmm — public API.
+export {};
