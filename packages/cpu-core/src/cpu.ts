@@ -568,12 +568,25 @@ export class Cpu extends FlagState {
 
   // ---- the run loop -------------------------------------------------------------------
 
-  /** Runs up to `budget` instructions. */
+  /** The instruction budget of the current `run` (requestStop zeroes it). */
+  private budget = 0;
+
+  /**
+   * Ends the current `run` after the instruction being executed (with Exit.BUDGET): the
+   * board calls it from a device access that must be seen at once (a timer armed earlier
+   * than the slice end, an exit port, a reset). Outside `run` it does nothing.
+   */
+  requestStop(): void {
+    this.budget = 0;
+  }
+
+  /** Runs up to `budget` instructions (fewer if `requestStop` is called). */
   run(budget: number): Exit {
     const insn = this.insn;
     const handlers = this.handlers;
     let done = 0;
-    while (done < budget) {
+    this.budget = budget;
+    while (done < this.budget) {
       if ((this.intrLine || this.nmiPending) && !this.inhibitInterrupts) {
         // NMI first: not maskable by IF, but blocked from its delivery until the next IRET.
         if (this.nmiPending && !this.nmiBlocked) {
