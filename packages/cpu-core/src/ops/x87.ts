@@ -43,6 +43,7 @@ import {
   CR0_EM, CR0_MP, CR0_NE, CR0_TS, EFLAGS_AF, EFLAGS_CF, EFLAGS_OF, EFLAGS_PF, EFLAGS_SF, EFLAGS_ZF, SEG_CS, VEC_UD,
 } from '../state.js';
 import * as F from '../x87/float80.js';
+import * as T from '../x87/transcendental.js';
 import { type Fpu, isSnan, SW_C0, SW_C1, SW_C2, SW_C3, SW_ES } from '../x87/fpu.js';
 import { F80, FE_DE, FE_IE, FE_PE, FE_ZE, type FpCtx } from '../x87/types.js';
 
@@ -883,7 +884,7 @@ const frstor: Handler = (cpu, insn) => {
   }
 };
 
-// ---- transcendentals (APPROXIMATE: see the table at the top) ----------------------------------
+// ---- transcendentals (transcendental.ts: correctly rounded; see the table at the top) --------
 
 /** FXAM classes as float80's `classify` returns them (C3 C2 C0; C1, the sign, masked off). */
 const CLASS_UNSUPPORTED = 0;
@@ -896,44 +897,10 @@ function cclass(v: F80): number {
   return F.classify(v, false) & ~F.CC_C1;
 }
 
-/** The value of an F80 as a double (rounded; unnormals by value). */
-function toNumber(v: F80): number {
-  const e = v.se & 0x7fff;
-  const m = (v.hi >>> 0) * 4294967296 + (v.lo >>> 0);
-  const x = e === 0 ? m * Math.pow(2, -16382 - 63) : m * Math.pow(2, e - 16383 - 63);
-  return (v.se & 0x8000) !== 0 ? -x : x;
-}
-
-/** A finite double (or infinity, or zero) as an F80 (exact: 53 bits fit in 64). */
-function fromNumber(x: number, out: F80): void {
-  const s = x < 0 || Object.is(x, -0) ? 0x8000 : 0;
-  const a = Math.abs(x);
-  if (a === 0) {
-    out.se = s;
-    out.hi = out.lo = 0;
-    return;
-  }
-  if (a === Infinity) {
-    out.se = s | 0x7fff;
-    out.hi = 0x80000000;
-    out.lo = 0;
-    return;
-  }
-  let e = Math.floor(Math.log2(a));
-  let m = a / Math.pow(2, e);
-  if (m >= 2) {
-    m /= 2;
-    e++;
-  } else if (m < 1) {
-    m *= 2;
-    e--;
-  }
-  // m in [1, 2): 53 significant bits -> hi:lo.
-  const hi = Math.floor(m * 2147483648);
-  const lo = (m * 2147483648 - hi) * 4294967296;
-  out.se = s | (e + 16383);
-  out.hi = hi >>> 0;
-  out.lo = lo >>> 0;
+function setSpecial(out: F80, sign: number, se: number, hi: number): void {
+  out.se = (sign << 15) | se;
+  out.hi = hi;
+  out.lo = 0;
 }
 
 /**
@@ -960,6 +927,12 @@ function transCheck(fpu: Fpu, v: F80, out: F80, infInvalid: boolean): number {
   }
   if (cls === CLASS_DENORMAL && fpu.raise(FE_DE)) return -1;
   return 0;
+}
+
+/** Records a computed result's flags and C1 (the x87 reports every such result inexact). */
+function commitTrans(fpu: Fpu, ctx: FpCtx): void {
+  fpu.raise(ctx.flags | FE_PE);
+  fpu.sw = (fpu.sw & ~SW_C1) | (ctx.c1 !== 0 ? SW_C1 : 0);
 }
 
 /** FSIN, FCOS, FPTAN, FSINCOS (kind 0..3). */
@@ -996,16 +969,25 @@ function trig(kind: number): Handler {
       fpu.sw |= SW_C2; // out of range: operand unchanged
       return;
     }
-    const x = toNumber(fpu.a);
-    if (cclass(fpu.a) === CLASS_ZERO && kind !== 1) {
-      // sin(+-0) = +-0, tan(+-0) = +-0 exactly, no PE.
+    if (cclass(fpu.a) === CLASS_ZERO) {
+      // sin(+-0) = tan(+-0) = +-0, cos(+-0) = +1, exactly (no PE)
       fpu.get(0, fpu.r);
+      fpu.r2.se = ONE.se;
+      fpu.r2.hi = ONE.hi;
+      fpu.r2.lo = 0;
     } else {
-      fpu.raise(FE_PE);
-      fromNumber(kind === 0 || kind === 3 ? Math.sin(x) : kind === 1 ? Math.cos(x) : Math.tan(x), fpu.r);
+      // sin into r (FSIN, FSINCOS), tan into r (FPTAN), cos into r2 (FCOS, FSINCOS)
+      const ctx = fpu.prepare();
+      if (kind !== 1) T.trig(ctx, fpu.a, kind === 2 ? 2 : 0, fpu.r);
+      if (kind === 1 || kind === 3) {
+        const f = ctx.flags;
+        T.trig(ctx, fpu.a, 1, fpu.r2);
+        ctx.flags |= f;
+      }
+      commitTrans(fpu, ctx);
     }
-    if (kind === 3) {
-      fromNumber(Math.cos(x), fpu.r2);
+    if (kind === 1) fpu.set(0, fpu.r2);
+    else if (kind === 3) {
       fpu.set(0, fpu.r);
       fpu.pushSlot();
       fpu.set(0, fpu.r2);
@@ -1029,15 +1011,117 @@ const f2xm1: Handler = (cpu, insn) => {
   if (c < 0) return;
   if (c === 0) {
     const cls = cclass(fpu.a);
-    if (cls === CLASS_INFINITY) fromNumber((fpu.a.se & 0x8000) !== 0 ? -1 : Infinity, fpu.r);
-    else if (cls === CLASS_ZERO) fpu.get(0, fpu.r);
-    else {
+    const neg = fpu.a.se >>> 15;
+    if (cls === CLASS_INFINITY) {
+      if (neg !== 0) setSpecial(fpu.r, 1, 0x3fff, 0x80000000); // 2^-inf - 1 = -1
+      else fpu.get(0, fpu.r);
+    } else if (cls === CLASS_ZERO) fpu.get(0, fpu.r);
+    else if ((fpu.a.se & 0x7fff) >= 16383 && !((fpu.a.se & 0x7fff) === 16383 && fpu.a.hi === 0x80000000 && fpu.a.lo === 0)) {
+      // |x| > 1, outside the SDM's domain: this host (AMD) returns x unchanged, inexact
+      fpu.get(0, fpu.r);
       fpu.raise(FE_PE);
-      fromNumber(Math.expm1(toNumber(fpu.a) * Math.LN2), fpu.r);
+    } else if ((fpu.a.se & 0x7fff) === 16383 && fpu.a.hi === 0x80000000 && fpu.a.lo === 0) {
+      // 2^1 - 1 = 1, 2^-1 - 1 = -1/2: exact, yet reported as the host does (PE; C1 for +1)
+      setSpecial(fpu.r, neg, neg !== 0 ? 0x3ffe : 0x3fff, 0x80000000);
+      fpu.raise(FE_PE);
+      if (neg === 0) fpu.sw |= SW_C1;
+    } else {
+      const ctx = fpu.prepare();
+      T.f2xm1(ctx, fpu.a, fpu.r);
+      commitTrans(fpu, ctx);
     }
   }
   fpu.set(0, fpu.r);
 };
+
+/** The real indefinite with IE, or false when IE is unmasked (nothing stored). */
+function transInvalid(fpu: Fpu, out: F80): boolean {
+  if (fpu.raise(FE_IE)) return false;
+  setSpecial(out, 1, 0x7fff, 0xc0000000);
+  return true;
+}
+
+/** FPATAN's result for zero or infinite operands (y = ST1, x = ST0): false to compute. */
+function patanSpecial(fpu: Fpu, y: F80, x: F80, out: F80): boolean {
+  const cy = cclass(y), cx = cclass(x);
+  const ys = y.se >>> 15, xs = x.se >>> 15;
+  let quarters: number;
+  if (cy === CLASS_ZERO) {
+    if (xs === 0) {
+      setSpecial(out, ys, 0, 0); // atan2(+-0, x >= +0) = +-0, exact
+      return true;
+    }
+    quarters = 4;
+  } else if (cy === CLASS_INFINITY) quarters = cx !== CLASS_INFINITY ? 2 : xs === 0 ? 1 : 3;
+  else if (cx === CLASS_ZERO) quarters = 2;
+  else if (cx === CLASS_INFINITY) {
+    if (xs === 0) {
+      setSpecial(out, ys, 0, 0);
+      return true;
+    }
+    quarters = 4;
+  } else return false;
+  const ctx = fpu.prepare();
+  T.piQuarters(ctx, ys, quarters, out);
+  commitTrans(fpu, ctx);
+  return true;
+}
+
+/** FYL2X's result for special operands (y = ST1, x = ST0): 1 done, 0 compute, -1 unmasked stop. */
+function yl2xSpecial(fpu: Fpu, y: F80, x: F80, out: F80): number {
+  const cy = cclass(y), cx = cclass(x);
+  const ys = y.se >>> 15, xs = x.se >>> 15;
+  const xIsOne = (x.se & 0xffff) === 0x3fff && x.hi === 0x80000000 && x.lo === 0;
+  if (cx === CLASS_ZERO) {
+    if (cy === CLASS_ZERO) return transInvalid(fpu, out) ? 1 : -1;
+    if (cy !== CLASS_INFINITY && fpu.raise(FE_ZE)) return -1;
+    setSpecial(out, ys ^ 1, 0x7fff, 0x80000000); // log2(0) = -inf
+    return 1;
+  }
+  if (xs !== 0) return transInvalid(fpu, out) ? 1 : -1;
+  if (cx === CLASS_INFINITY) {
+    if (cy === CLASS_ZERO) return transInvalid(fpu, out) ? 1 : -1;
+    setSpecial(out, ys, 0x7fff, 0x80000000);
+    return 1;
+  }
+  if (xIsOne) {
+    if (cy === CLASS_INFINITY) return transInvalid(fpu, out) ? 1 : -1;
+    setSpecial(out, ys, 0, 0);
+    return 1;
+  }
+  // x finite, positive, not 1: log2(x) nonzero with the sign of (x - 1)
+  const below = (x.se & 0x7fff) < 0x3fff ? 1 : 0;
+  if (cy === CLASS_INFINITY) {
+    setSpecial(out, ys ^ below, 0x7fff, 0x80000000);
+    return 1;
+  }
+  if (cy === CLASS_ZERO) {
+    setSpecial(out, ys ^ below, 0, 0);
+    return 1;
+  }
+  return 0;
+}
+
+/** FYL2XP1's result for special operands: 1 done, 0 compute, -1 unmasked stop. */
+function yl2xp1Special(fpu: Fpu, y: F80, x: F80, out: F80): number {
+  const cy = cclass(y), cx = cclass(x);
+  const ys = y.se >>> 15, xs = x.se >>> 15;
+  if (cx === CLASS_ZERO) {
+    if (cy === CLASS_INFINITY) return transInvalid(fpu, out) ? 1 : -1;
+    setSpecial(out, ys ^ xs, 0, 0);
+    return 1;
+  }
+  if (cx === CLASS_INFINITY) {
+    if (xs !== 0 || cy === CLASS_ZERO) return transInvalid(fpu, out) ? 1 : -1;
+    setSpecial(out, ys, 0x7fff, 0x80000000);
+    return 1;
+  }
+  if (cy === CLASS_ZERO || cy === CLASS_INFINITY) {
+    setSpecial(out, ys ^ xs, cy === CLASS_ZERO ? 0 : 0x7fff, cy === CLASS_ZERO ? 0 : 0x80000000);
+    return 1;
+  }
+  return 0;
+}
 
 /** FPATAN, FYL2X, FYL2XP1 (kind 0..2): ST(1) <- f(ST(1), ST(0)), pop. */
 function binaryTrans(kind: number): Handler {
@@ -1056,26 +1140,21 @@ function binaryTrans(kind: number): Handler {
     if (c === 0) c = transCheck(fpu, fpu.b, fpu.r, false);
     if (c < 0) return;
     if (c === 0) {
-      const x = toNumber(fpu.a);
-      const y = toNumber(fpu.b);
-      let v: number;
-      if (kind === 0) v = Math.atan2(y, x);
-      else if (kind === 1) {
-        if (x < 0 || (x === 0 && y === 0) || (x === 1 && !Number.isFinite(y))) {
-          if (fpu.raise(FE_IE)) return;
-          v = NaN;
-        } else if (x === 0) {
-          if (fpu.raise(FE_ZE)) return;
-          v = y > 0 ? -Infinity : Infinity;
-        } else v = y * Math.log2(x);
-      } else v = (y * Math.log1p(x)) / Math.LN2;
-      if (Number.isNaN(v)) {
-        fpu.r.se = 0xffff;
-        fpu.r.hi = 0xc0000000;
-        fpu.r.lo = 0;
+      if (kind === 0) {
+        if (!patanSpecial(fpu, fpu.b, fpu.a, fpu.r)) {
+          const ctx = fpu.prepare();
+          T.atan2(ctx, fpu.b, fpu.a, fpu.r);
+          commitTrans(fpu, ctx);
+        }
       } else {
-        if (v !== 0 && Number.isFinite(v)) fpu.raise(FE_PE);
-        fromNumber(v, fpu.r);
+        const s = kind === 1 ? yl2xSpecial(fpu, fpu.b, fpu.a, fpu.r) : yl2xp1Special(fpu, fpu.b, fpu.a, fpu.r);
+        if (s < 0) return;
+        if (s === 0) {
+          const ctx = fpu.prepare();
+          if (kind === 1) T.yl2x(ctx, fpu.b, fpu.a, fpu.r);
+          else T.yl2xp1(ctx, fpu.b, fpu.a, fpu.r);
+          commitTrans(fpu, ctx);
+        }
       }
     }
     fpu.set(1, fpu.r);

@@ -1052,3 +1052,16 @@ export function toBcd(ctx: FpCtx, a: F80, bytes: Uint8Array): boolean {
   bytes[9] = s !== 0 ? 0x80 : 0;
   return true;
 }
+
+// ---- wide results (transcendental.ts) ------------------------------------------------------
+
+/**
+ * Rounds sign * 0.w0w1w2... * 2^(e - BIAS + 1) (w0 bit 31 set; `sticky`: nonzero bits below
+ * w2) to 64 bits by ctx.rc into a register value, with OE/UE/PE and C1 as for arithmetic.
+ * Precision control does not apply: the SDM limits it to FADD..FSQRT.
+ */
+export function roundWide(ctx: FpCtx, sign: number, e: number, w0: number, w1: number, w2: number, sticky: boolean, out: F80): void {
+  W0 = w0 >>> 0; W1 = w1 >>> 0; W2 = w2 >>> 0; ST = sticky ? 1 : 0;
+  roundCore(ctx, sign, e, 64, 1, 0x7ffe, true);
+  packReg(out, sign);
+}

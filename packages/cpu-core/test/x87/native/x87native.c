@@ -101,6 +101,28 @@ int main(void) {
       __asm__ volatile("fbstp %0" : "+m"(*(char (*)[10])p)); SW(sw);
       for (int i = 9; i >= 0; i--) printf("%02x", p[i]);
       printf(" - %04x\n", sw); continue;
+    } else if (!strcmp(op, "sin") || !strcmp(op, "cos") || !strcmp(op, "sincos") || !strcmp(op, "ptan") ||
+               !strcmp(op, "f2xm1")) {
+      rdf80(as, &a); LD(a); CW(cw);
+      if (op[0] == 'f') __asm__ volatile("f2xm1");
+      else if (op[0] == 'p') __asm__ volatile("fptan");
+      else if (op[0] == 'c') __asm__ volatile("fcos");
+      else if (op[3]) __asm__ volatile("fsincos");
+      else __asm__ volatile("fsin");
+      SW(sw); CW(def);
+      n = 8 - ((sw >> 11) & 7); /* what the instruction left on the stack: ST0 (and ST1) */
+      if (n >= 1) ST(r1);
+      if (n >= 2) ST(r2);
+    } else if (!strcmp(op, "patan") || !strcmp(op, "yl2x") || !strcmp(op, "yl2xp1")) {
+      rdf80(as, &a); rdf80(bs, &b);
+      LD(b); LD(a); CW(cw); /* a = ST0 (x), b = ST1 (y) */
+      if (op[0] == 'p') __asm__ volatile("fpatan");
+      else if (op[4]) __asm__ volatile("fyl2xp1");
+      else __asm__ volatile("fyl2x");
+      SW(sw); CW(def);
+      n = 8 - ((sw >> 11) & 7);
+      if (n >= 1) ST(r1);
+      if (n >= 2) ST(r2);
     } else { printf("? - 0\n"); continue; }
     if (n >= 1) prf80(&r1); else printf("-");
     printf(" ");
