@@ -5,6 +5,7 @@
 import { parseDisasmArgs } from './args.js';
 import { type LineDecoder, disassemble } from './disasm.js';
 import { UsageError } from './errors.js';
+import { initramfsCommand } from './initramfs.js';
 
 export interface CliIo {
   readFile(path: string): Uint8Array;
@@ -17,6 +18,7 @@ export const USAGE: string = `usage: vmm86 <command> [options]
 
 commands:
   disasm FILE    disassemble raw x86 code (objdump -D -b binary -M intel layout)
+  initramfs DIR  pack a directory into a gzip newc cpio initramfs (-o FILE)
 
 options:
   -h, --help     show this help; 'vmm86 <command> --help' for a command's options
@@ -66,6 +68,7 @@ function dispatch(argv: readonly string[], io: CliIo): number {
     return 0;
   }
   if (command === 'disasm') return disasmCommand(rest, io);
+  if (command === 'initramfs') return initramfsCommand(rest, io);
   if (command.startsWith('-')) throw new UsageError(`unknown option '${command}' (try 'vmm86 --help')`);
   throw new UsageError(`unknown command '${command}' (try 'vmm86 --help')`);
 }
