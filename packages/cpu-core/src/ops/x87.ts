@@ -980,9 +980,11 @@ function trig(kind: number): Handler {
       const ctx = fpu.prepare();
       if (kind !== 1) T.trig(ctx, fpu.a, kind === 2 ? 2 : 0, fpu.r);
       if (kind === 1 || kind === 3) {
-        const f = ctx.flags;
+        // FSINCOS: the flags of both roundings; C1 reports the sine's, as the host does
+        const f = ctx.flags, c1 = ctx.c1;
         T.trig(ctx, fpu.a, 1, fpu.r2);
         ctx.flags |= f;
+        if (kind === 3) ctx.c1 = c1;
       }
       commitTrans(fpu, ctx);
     }
@@ -1020,11 +1022,6 @@ const f2xm1: Handler = (cpu, insn) => {
       // |x| > 1, outside the SDM's domain: this host (AMD) returns x unchanged, inexact
       fpu.get(0, fpu.r);
       fpu.raise(FE_PE);
-    } else if ((fpu.a.se & 0x7fff) === 16383 && fpu.a.hi === 0x80000000 && fpu.a.lo === 0) {
-      // 2^1 - 1 = 1, 2^-1 - 1 = -1/2: exact, yet reported as the host does (PE; C1 for +1)
-      setSpecial(fpu.r, neg, neg !== 0 ? 0x3ffe : 0x3fff, 0x80000000);
-      fpu.raise(FE_PE);
-      if (neg === 0) fpu.sw |= SW_C1;
     } else {
       const ctx = fpu.prepare();
       T.f2xm1(ctx, fpu.a, fpu.r);
@@ -1123,6 +1120,17 @@ function yl2xp1Special(fpu: Fpu, y: F80, x: F80, out: F80): number {
   return 0;
 }
 
+/** Whether FYL2X (kind 1) / FYL2XP1 (kind 2) of non-NaN operands raises IE or ZE. */
+function logFault(kind: number, y: F80, x: F80): boolean {
+  const cy = cclass(y), cx = cclass(x);
+  if (kind === 1) {
+    const xIsOne = x.se === 0x3fff && x.hi === 0x80000000 && x.lo === 0;
+    return cx === CLASS_ZERO || (cx === CLASS_INFINITY && cy === CLASS_ZERO) || (xIsOne && cy === CLASS_INFINITY);
+  }
+  if (kind === 2) return (cx === CLASS_ZERO && cy === CLASS_INFINITY) || (cx === CLASS_INFINITY && ((x.se & 0x8000) !== 0 || cy === CLASS_ZERO));
+  return false;
+}
+
 /** FPATAN, FYL2X, FYL2XP1 (kind 0..2): ST(1) <- f(ST(1), ST(0)), pop. */
 function binaryTrans(kind: number): Handler {
   return (cpu, insn) => {
@@ -1136,10 +1144,19 @@ function binaryTrans(kind: number): Handler {
     fpu.sw &= ~SW_C1;
     fpu.get(0, fpu.a);
     fpu.get(1, fpu.b);
-    let c = transCheck(fpu, fpu.a, fpu.r, false);
-    if (c === 0) c = transCheck(fpu, fpu.b, fpu.r, false);
-    if (c < 0) return;
-    if (c === 0) {
+    const ka = cclass(fpu.a), kb = cclass(fpu.b);
+    if (ka === CLASS_NAN || kb === CLASS_NAN || ka === CLASS_UNSUPPORTED || kb === CLASS_UNSUPPORTED) {
+      // the arithmetic's rules: unsupported -> IE; SNaN -> IE; the larger NaN wins; no DE
+      const ctx = fpu.prepare();
+      const ok = F.add(ctx, fpu.a, fpu.b, fpu.r);
+      fpu.raise(ctx.flags);
+      if (!ok) return;
+    } else if (kind === 1 && ka !== CLASS_ZERO && (fpu.a.se & 0x8000) !== 0) {
+      // log2 of a negative number: IE before (instead of) DE, as the host reports
+      if (!transInvalid(fpu, fpu.r)) return;
+    } else {
+      // an IE or ZE special case reports no DE (host)
+      if ((ka === CLASS_DENORMAL || kb === CLASS_DENORMAL) && !logFault(kind, fpu.b, fpu.a) && fpu.raise(FE_DE)) return;
       if (kind === 0) {
         if (!patanSpecial(fpu, fpu.b, fpu.a, fpu.r)) {
           const ctx = fpu.prepare();
