@@ -2,11 +2,15 @@
 // output, sequencer, CRTC, graphics controller, attribute controller, DAC) and 128 KiB of
 // display memory, rendered on demand as a character grid.
 //
-// Memory is one flat byte array seen through the window the graphics controller's memory
-// map select (GR06 bits 3..2) chooses: A0000 (128K), A0000 (64K), B0000 (32K) or B8000
-// (32K). Array offset 0 is the window's first byte, so a text page at B8000 is bytes
-// 0, 1, 2, 3... = char, attribute, char, attribute, exactly the odd/even view a real VGA
-// gives in text mode. Planar graphics modes are not modelled.
+// Memory is one flat 128 KiB byte array indexed by physical address - 0xA0000, visible
+// only through the window the graphics controller's memory map select (GR06 bits 3..2)
+// opens: A0000-BFFFF, A0000-AFFFF, B0000-B7FFF or B8000-BFFFF. A text page at B8000 is
+// bytes char, attribute, char, attribute..., the odd/even view a real VGA gives in text
+// mode. Planes are not modelled; indexing by physical address rather than by window offset
+// keeps a font upload (vgacon maps A0000 to write plane 2) from landing on the text page.
+// The CRTC displays from B8000, or from B0000 once the graphics controller has selected
+// the monochrome window; the start address wraps within those 32 KiB. Graphics modes are
+// not modelled.
 //
 // Timing: input status 1 is derived from the virtual clock for the 70 Hz mode-3 frame
 // (28.322 MHz dot clock, 900 dots per line, 449 lines): display enable off during the
@@ -81,6 +85,8 @@ export class Vga implements IoHandler {
 
   private windowBase = 0xb8000;
   private windowSize = 0x8000;
+  /** Array offset of the text page the CRTC shows (B8000 or B0000). */
+  private displayOffset = 0x18000;
 
   constructor(private readonly clock: Scheduler) {
     this.seq.set(MODE3_SEQ);
@@ -88,7 +94,7 @@ export class Vga implements IoHandler {
     this.gc.set(MODE3_GC);
     this.attr.set(MODE3_ATTR);
     this.updateWindow();
-    for (let i = 0; i < 0x8000; i += 2) {
+    for (let i = 0x18000; i < 0x20000; i += 2) {
       this.memory[i] = 0x20;
       this.memory[i + 1] = 0x07;
     }
@@ -259,17 +265,18 @@ export class Vga implements IoHandler {
     const map = ((this.gc[6] as number) >> 2) & 3;
     this.windowBase = WINDOW_BASE[map as 0 | 1 | 2 | 3];
     this.windowSize = WINDOW_SIZE[map as 0 | 1 | 2 | 3];
+    if (map >= 2) this.displayOffset = this.windowBase - 0xa0000;
   }
 
   // ---- memory -----------------------------------------------------------------------
 
   private readMemory(addr: number, bytes: number): number {
     const off = addr - this.windowBase;
-    if (bytes === 1) return off >= 0 && off < this.windowSize ? (this.memory[off] as number) : 0xff;
+    if (bytes === 1) return off >= 0 && off < this.windowSize ? (this.memory[addr - 0xa0000] as number) : 0xff;
     let v = 0;
     for (let i = 0; i < bytes; i++) {
       const o = off + i;
-      v |= (o >= 0 && o < this.windowSize ? (this.memory[o] as number) : 0xff) << (8 * i);
+      v |= (o >= 0 && o < this.windowSize ? (this.memory[addr + i - 0xa0000] as number) : 0xff) << (8 * i);
     }
     return v;
   }
@@ -278,7 +285,7 @@ export class Vga implements IoHandler {
     const off = addr - this.windowBase;
     for (let i = 0; i < bytes; i++) {
       const o = off + i;
-      if (o >= 0 && o < this.windowSize) this.memory[o] = (value >>> (8 * i)) & 0xff;
+      if (o >= 0 && o < this.windowSize) this.memory[addr + i - 0xa0000] = (value >>> (8 * i)) & 0xff;
     }
   }
 
@@ -304,7 +311,7 @@ export class Vga implements IoHandler {
   }
 
   cell(row: number, col: number): { ch: number; attr: number } {
-    const o = ((this.startAddress + row * this.stride + col) & 0xffff) * 2;
+    const o = this.displayOffset + (((this.startAddress + row * this.stride + col) * 2) & 0x7fff);
     return { ch: this.memory[o] as number, attr: this.memory[o + 1] as number };
   }
 
@@ -315,9 +322,10 @@ export class Vga implements IoHandler {
     const cols = this.columns;
     const start = this.startAddress;
     const stride = this.stride;
+    const base = this.displayOffset;
     for (let r = 0; r < rows; r++) {
       let line = '';
-      for (let c = 0; c < cols; c++) line += CP437_TO_UNICODE[this.memory[((start + r * stride + c) & 0xffff) * 2] as number];
+      for (let c = 0; c < cols; c++) line += CP437_TO_UNICODE[this.memory[base + (((start + r * stride + c) * 2) & 0x7fff)] as number];
       out.push(line.replace(/ +$/, ''));
     }
     return out;

@@ -138,9 +138,31 @@ describe('VGA text mode', () => {
     mem.write(0xb0000, 1, 0x42);
     expect(mem.read(0xb0000, 1)).toBe(0x42);
     expect(vga.cell(0, 0).ch).toBe(0x42);
-    io.write(0x3cf, 1, 0x02); // map 0: A0000-BFFFF
-    expect(mem.read(0xa0000, 1)).toBe(0x42);
-    expect(mem.read(0xbffff, 1)).toBe(0x00);
+    io.write(0x3cf, 1, 0x02); // map 0: A0000-BFFFF, everything visible
+    expect(mem.read(0xb0000, 1)).toBe(0x42);
+    expect(mem.read(0xb8001, 1)).toBe(0x07);
+    mem.write(0xa0000, 1, 0x99);
+    expect(mem.read(0xa0000, 1)).toBe(0x99);
+    expect(vga.cell(0, 0).ch).toBe(0x42); // the display stays on the last text window
+  });
+
+  it('a font upload through the A0000 window leaves the text page alone (vgacon font op)', () => {
+    const { io, mem, vga } = setup();
+    puts(mem, 0, 0, 'kept');
+    io.write(0x3ce, 1, 0x06);
+    io.write(0x3cf, 1, 0x04); // A0000-AFFFF
+    for (let i = 0; i < 0x2000; i++) mem.write(0xa0000 + i, 1, 0xff);
+    expect(mem.read(0xa1fff, 1)).toBe(0xff);
+    io.write(0x3cf, 1, 0x0e);
+    expect(vga.text()[0]).toBe('kept');
+  });
+
+  it('the start address wraps within the 32 KiB text window', () => {
+    const { io, mem, vga } = setup();
+    mem.write(0xb8000, 1, 0x41);
+    crtc(io, 0x0c, 0x40); // 0x4000 characters = 0x8000 bytes: back at the window start
+    crtc(io, 0x0d, 0x00);
+    expect(vga.cell(0, 0).ch).toBe(0x41);
   });
 
   it('sequencer and graphics controller index/data read back', () => {
