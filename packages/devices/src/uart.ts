@@ -44,6 +44,7 @@ const LSR_BI = 0x10;
 const LSR_THRE = 0x20;
 const LSR_TEMT = 0x40;
 const LSR_ERRORS = 0x1e;
+const LSR_FIFO_ERROR = 0x80;
 
 const MSR_DCTS = 0x01;
 const MSR_TERI = 0x04;
@@ -149,7 +150,7 @@ export class Uart implements IoHandler {
       case 5: {
         const value = this.lsr | (this.rxCount > 0 ? LSR_DR : 0);
         // Reading LSR clears the error bits and with them the line-status interrupt.
-        this.lsr &= ~LSR_ERRORS;
+        this.lsr &= ~(LSR_ERRORS | LSR_FIFO_ERROR);
         this.update();
         return value;
       }
@@ -181,9 +182,13 @@ export class Uart implements IoHandler {
       case 2:
         this.writeFcr(value);
         return;
-      case 3:
+      case 3: {
+        const breakStarts = value & LCR_BREAK && !(this.lcr & LCR_BREAK);
         this.lcr = value;
+        // In loopback the receiver sees the spacing line: one all-zero character with BI.
+        if (breakStarts && this.mcr & MCR_LOOP) this.receiveBreak();
         return;
+      }
       case 4:
         this.writeMcr(value & 0x1f);
         return;
@@ -308,6 +313,11 @@ export class Uart implements IoHandler {
     this.timeoutPending = false;
     this.restartTimeout();
     this.update();
+  }
+
+  private receiveBreak(): void {
+    this.lsr |= LSR_BI | (this.fifoEnabled ? LSR_FIFO_ERROR : 0);
+    this.pushRx(0);
   }
 
   private restartTimeout(): void {

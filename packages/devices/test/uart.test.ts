@@ -190,6 +190,18 @@ describe('16550A UART', () => {
     expect(io.read(MSR, 1) & 0x0f).toBe(0x04);
   });
 
+  it('loopback break: a zero character with BI (and LSR bit 7 in FIFO mode), a line-status interrupt', () => {
+    const { io } = setup();
+    io.write(FCR, 1, 0x01);
+    io.write(MCR, 1, 0x10);
+    io.write(IER, 1, 0x04);
+    io.write(LCR, 1, 0x43);
+    expect(io.read(IIR, 1)).toBe(0xc6);
+    expect(io.read(LSR, 1) & 0x91).toBe(0x91);
+    expect(io.read(LSR, 1) & 0x90).toBe(0);
+    expect(io.read(RBR, 1)).toBe(0);
+  });
+
   it('FCR RX reset empties the FIFO', () => {
     const { io } = setup();
     io.write(FCR, 1, 0x01);
