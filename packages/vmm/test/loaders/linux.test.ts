@@ -137,6 +137,7 @@ describe('loadLinux', () => {
     ['protocol 2.04', () => fakeBzImage({ version: 0x0204 }), 'bzImage: boot protocol 2.04 is too old (need 2.06 or later)'],
     ['a file cut inside the setup', () => fakeBzImage({ setupSects: 30 }).subarray(0, 4096), 'bzImage: truncated: 4096 bytes, but the real-mode setup alone is 15872 bytes (30 setup sectors)'],
     ['a file cut inside the kernel', () => fakeBzImage().subarray(0, 5 * 512 + 0x1000), 'bzImage: truncated: the protected-mode kernel is 4096 bytes, the header says 8192 (syssize 0x200)'],
+    ['syssize 0', () => fakeBzImage({ pmSize: 0 }), 'bzImage: no protected-mode kernel (syssize is 0)'],
     ['no LOADED_HIGH', () => fakeBzImage({ loadflags: 0 }), 'bzImage: loadflags lack LOADED_HIGH (a zImage loaded at 0x10000 is not supported)'],
   ])('rejects %s', (_what, make, message) => {
     expect(() => loadLinux(new Uint8Array(64 * MiB), make())).toThrow(new LoaderError(message));

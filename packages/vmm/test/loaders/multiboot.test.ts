@@ -82,6 +82,12 @@ describe('findMultibootHeader', () => {
     expect(findMultibootHeader(unaligned)).toBeUndefined();
   });
 
+  it('rejects an a.out-kludge header cut off by the end of the file', () => {
+    const file = new Uint8Array(0x20);
+    putHeader(file, 8, 0x10000);
+    expect(() => findMultibootHeader(file)).toThrow(new LoaderError('multiboot: header at 0x8 is cut off before its address fields'));
+  });
+
   it('reports a bad checksum', () => {
     const file = new Uint8Array(0x100);
     putHeader(file, 8, 0x10000, [], 0x12345678);
