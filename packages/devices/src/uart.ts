@@ -225,8 +225,12 @@ export class Uart implements IoHandler {
   }
 
   private transmit(value: number): void {
-    if (this.mcr & MCR_LOOP) this.pushRx(value);
-    else this.backend.write(this.lcr & LCR_BREAK ? 0 : value);
+    // While LCR sets break the line is held spacing and the character never appears.
+    if (this.mcr & MCR_LOOP) {
+      if (!(this.lcr & LCR_BREAK)) this.pushRx(value);
+    } else if (!(this.lcr & LCR_BREAK)) {
+      this.backend.write(value);
+    }
     // THR was loaded and is empty again at once: the write clears the THRE interrupt
     // and the end of transmission raises it again (a fresh edge).
     this.thrPending = false;

@@ -58,6 +58,9 @@ describe('16550A UART', () => {
     io.write(COM1, 1, 0x42);
     expect(out).toEqual([0x41, 0x42]);
     expect(io.read(LSR, 1) & 0x60).toBe(0x60);
+    io.write(LCR, 1, 0x43); // break: the line is spacing, nothing is sent
+    io.write(COM1, 1, 0x43);
+    expect(out).toEqual([0x41, 0x42]);
   });
 
   it('enabling ETBEI with THR empty raises THRE; reading IIR clears it; OUT2 gates the line', () => {
@@ -86,9 +89,9 @@ describe('16550A UART', () => {
     expect(io.read(IIR, 1)).toBe(0x02);
   });
 
-  it('FCR bit 0 enables the FIFOs: IIR reads C1', () => {
+  it('FCR bit 0 enables the FIFOs: IIR reads C1 (no 64-byte FIFO bit, as Linux checks)', () => {
     const { io } = setup();
-    io.write(FCR, 1, 0x01);
+    io.write(FCR, 1, 0x21);
     expect(io.read(IIR, 1)).toBe(0xc1);
     io.write(FCR, 1, 0x00);
     expect(io.read(IIR, 1)).toBe(0x01);
