@@ -221,3 +221,53 @@ describe('Linux i8042 probe path', () => {
     expect(io.read(0x60, 1)).toBe(0x5a);
   });
 });
+
+describe("Linux's i8042 + atkbd bring-up, step by step", () => {
+  it('self-test, CTR, AUX loop/toggle/IRQ test, then keyboard identify and activate', () => {
+    const { io, irq1, irq12 } = setup();
+    drain(io); // i8042_flush
+    cmd(io, 0xaa);
+    expect(drain(io)).toEqual([0x55]);
+    cmd(io, 0x20);
+    const ctr = drain(io)[0]!;
+    expect(ctr & 0x44).toBe(0x44); // BIOS left SYS and translation on
+    cmd(io, 0x60, (ctr | 0x10) & ~0x01); // keyboard disabled, no kbd IRQ
+    // i8042_check_aux
+    cmd(io, 0xd3, 0x5a);
+    expect(status(io) & 0x21).toBe(0x21);
+    expect(io.read(0x60, 1)).toBe(0x5a);
+    cmd(io, 0xa7);
+    cmd(io, 0x20);
+    expect(drain(io)[0]! & 0x20).toBe(0x20);
+    cmd(io, 0xa8);
+    cmd(io, 0x20);
+    expect(drain(io)[0]! & 0x20).toBe(0);
+    cmd(io, 0x20);
+    const ctr2 = drain(io)[0]!;
+    cmd(io, 0x60, (ctr2 & ~0x20) | 0x02);
+    const e12 = irq12.edges;
+    cmd(io, 0xd3, 0xa5);
+    expect(irq12.edges).toBe(e12 + 1);
+    expect(status(io) & 0x20).toBe(0x20);
+    expect(io.read(0x60, 1)).toBe(0xa5);
+    // i8042_enable_kbd_port
+    cmd(io, 0x20);
+    const ctr3 = drain(io)[0]!;
+    cmd(io, 0x60, (ctr3 & ~0x10) | 0x01);
+    // atkbd: GETID, set typematic, enable, LEDs: each answered on IRQ 1
+    const e1 = irq1.edges;
+    io.write(0x60, 1, 0xf2);
+    expect(drain(io)).toEqual([0xfa, 0xab, 0x41]);
+    io.write(0x60, 1, 0xf3);
+    io.write(0x60, 1, 0x00);
+    io.write(0x60, 1, 0xf4);
+    io.write(0x60, 1, 0xed);
+    io.write(0x60, 1, 0x02);
+    expect(drain(io)).toEqual([0xfa, 0xfa, 0xfa, 0xfa, 0xfa]);
+    expect(irq1.edges).toBe(e1 + 8);
+    // psmouse: no mouse, the first command NAKs with a timeout
+    cmd(io, 0xd4, 0xf2);
+    expect(status(io) & 0x61).toBe(0x61);
+    expect(io.read(0x60, 1)).toBe(0xfe);
+  });
+});
