@@ -5,6 +5,7 @@
 // PC's port 0x61 layout and Linux's two TSC calibration loops (arch/x86/kernel/tsc.c).
 import { describe, expect, it } from 'vitest';
 import { ManualClock, PortBus, TestLine } from '../src/bus.js';
+import { DualPic } from '../src/pic.js';
 import { Pit, PIT_HZ, SystemControlB, pitTick, pitTickStart } from '../src/pit.js';
 
 function board(): { clock: ManualClock; io: PortBus; pit: Pit; irq0: TestLine } {
@@ -259,6 +260,126 @@ describe('Pit 8254', () => {
     io.write(0x61, 1, 0x01);
     at(clock, 510);
     expect(readWord(io, 0x42)).toBe(0x100 - 20);
+  });
+});
+
+describe('Pit 8254, more datasheet rules', () => {
+  it('mode 3: a new count takes effect at the next half-cycle boundary', () => {
+    const { clock, io, pit } = board();
+    io.write(0x43, 1, 0x36);
+    io.write(0x40, 1, 100);
+    io.write(0x40, 1, 0);
+    at(clock, 11); // high half runs ticks 1..50
+    io.write(0x40, 1, 20);
+    io.write(0x40, 1, 0);
+    at(clock, 50);
+    expect(pit.out(0)).toBe(true);
+    at(clock, 51); // old high half ended: the new count's low half (10 clocks)
+    expect(pit.out(0)).toBe(false);
+    at(clock, 60);
+    expect(pit.out(0)).toBe(false);
+    at(clock, 61);
+    expect(pit.out(0)).toBe(true);
+    at(clock, 71);
+    expect(pit.out(0)).toBe(false);
+  });
+
+  it('modes 2/3: gate low forces OUT high and stops; gate high reloads on the next clock', () => {
+    const { clock, io, pit } = board();
+    io.write(0x61, 1, 0x01);
+    io.write(0x43, 1, 0xb6); // channel 2, mode 3
+    io.write(0x42, 1, 10);
+    io.write(0x42, 1, 0);
+    at(clock, 7); // low half (ticks 6..10)
+    expect(pit.out(2)).toBe(false);
+    io.write(0x61, 1, 0x00);
+    expect(pit.out(2)).toBe(true);
+    at(clock, 100);
+    expect(pit.out(2)).toBe(true);
+    io.write(0x61, 1, 0x01);
+    at(clock, 101);
+    expect(readWord(io, 0x42)).toBe(10);
+    at(clock, 106);
+    expect(pit.out(2)).toBe(false);
+  });
+
+  it('read-back of several channels; a second count latch waits for the first to be read', () => {
+    const { clock, io } = board();
+    io.write(0x43, 1, 0x34);
+    io.write(0x40, 1, 0x00);
+    io.write(0x40, 1, 0x20);
+    io.write(0x43, 1, 0x74); // channel 1, mode 2
+    io.write(0x41, 1, 0x00);
+    io.write(0x41, 1, 0x10);
+    at(clock, 1 + 0x10);
+    io.write(0x43, 1, 0xd6); // latch counts of channels 0 and 1
+    at(clock, 1 + 0x20);
+    io.write(0x43, 1, 0xd6); // ignored: still latched
+    expect(readWord(io, 0x40)).toBe(0x2000 - 0x10);
+    expect(readWord(io, 0x41)).toBe(0x1000 - 0x10);
+  });
+
+  it('a mode write sets OUT: low for mode 0, high for the others', () => {
+    const { pit, io } = board();
+    for (const [cw, out] of [
+      [0x30, false],
+      [0x32, true],
+      [0x34, true],
+      [0x36, true],
+      [0x38, true],
+      [0x3a, true],
+      [0x30, false],
+    ] as const) {
+      io.write(0x43, 1, cw);
+      expect(pit.out(0), cw.toString(16)).toBe(out);
+    }
+  });
+
+  it('through an edge-triggered 8259: one IRQ 0 per mode-2 period (Linux periodic tick)', () => {
+    const clock = new ManualClock();
+    const pic = new DualPic();
+    const io = new PortBus();
+    pic.attach(io);
+    const pit = new Pit(clock, pic.irq(0));
+    pit.attach(io);
+    io.write(0x20, 1, 0x11);
+    io.write(0x21, 1, 0x30);
+    io.write(0x21, 1, 0x04);
+    io.write(0x21, 1, 0x01);
+    const latch = Math.floor((PIT_HZ + 50) / 100); // LATCH for HZ = 100
+    io.write(0x43, 1, 0x34);
+    io.write(0x40, 1, latch & 0xff);
+    io.write(0x40, 1, latch >> 8);
+    // The mode write's rising OUT is a request too, as on real hardware.
+    expect(pic.acknowledge()).toBe(0x30);
+    io.write(0x20, 1, 0x20);
+    let ticks = 0;
+    for (let i = 1; i <= 100; i++) {
+      at(clock, 1 + latch * i - 1);
+      expect(pic.intr).toBe(false);
+      at(clock, 1 + latch * i);
+      expect(pic.intr).toBe(true);
+      expect(pic.acknowledge()).toBe(0x30);
+      io.write(0x20, 1, 0x20);
+      ticks++;
+    }
+    expect(ticks).toBe(100);
+  });
+
+  it('Linux one-shot (mode 4): one IRQ 0 edge per programmed event', () => {
+    const { clock, io, irq0 } = board();
+    io.write(0x43, 1, 0x38);
+    const start = irq0.edges;
+    for (let i = 0; i < 5; i++) {
+      const t = pitTick(clock.time);
+      io.write(0x40, 1, 200);
+      io.write(0x40, 1, 0);
+      at(clock, t + 201);
+      expect(irq0.edges).toBe(start + i);
+      at(clock, t + 202);
+      expect(irq0.edges).toBe(start + i + 1);
+      clock.advance(1e6);
+    }
   });
 });
 
