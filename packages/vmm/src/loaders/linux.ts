@@ -16,6 +16,8 @@ export const LINUX_MIN_PROTOCOL: number = 0x0206;
 export const LINUX_GDT_ADDR: number = 0x8000;
 export const LINUX_BOOT_PARAMS_ADDR: number = 0x10000;
 export const LINUX_CMDLINE_ADDR: number = 0x20000;
+/** End of conventional memory the loader may use (the EBDA starts here). */
+const LOW_MEMORY_END = 0x9fc00;
 /** Where the protected-mode kernel goes (and the default code32_start). */
 export const LINUX_KERNEL_ADDR: number = 0x100000;
 
@@ -157,6 +159,9 @@ export function loadLinux(ram: Uint8Array, kernel: Uint8Array, opts: LinuxOption
   if (cmdline.length > h.cmdlineSize) {
     throw new LoaderError(`cmdline: ${cmdline.length} bytes is longer than the kernel's cmdline_size (${h.cmdlineSize})`);
   }
+  if (LINUX_CMDLINE_ADDR + cmdline.length + 1 > LOW_MEMORY_END) {
+    throw new LoaderError(`cmdline: ${cmdline.length} bytes do not fit between ${hex32(LINUX_CMDLINE_ADDR)} and the EBDA at ${hex32(LOW_MEMORY_END)}`);
+  }
 
   let initrdAddr = 0;
   const initrd = opts.initrd;
@@ -211,7 +216,6 @@ export function loadLinux(ram: Uint8Array, kernel: Uint8Array, opts: LinuxOption
   });
   ram[bp + E820_ENTRIES] = map.length;
 
-  ram.fill(0, LINUX_CMDLINE_ADDR, LINUX_CMDLINE_ADDR + h.cmdlineSize + 1);
   writeCString(ram, LINUX_CMDLINE_ADDR, cmdline);
 
   ram.set(kernel.subarray(h.kernelOffset, h.kernelOffset + h.kernelSize), LINUX_KERNEL_ADDR);

@@ -165,6 +165,9 @@ describe('loadLinux', () => {
       new LoaderError("cmdline: 13 bytes is longer than the kernel's cmdline_size (10)"),
     );
     expect(() => loadLinux(ram, fakeBzImage({ cmdlineSize: 13 }), { cmdline: 'console=ttyS0' })).not.toThrow();
+    expect(() => loadLinux(ram, fakeBzImage({ cmdlineSize: 0x100000 }), { cmdline: 'x'.repeat(0x80000) })).toThrow(
+      new LoaderError('cmdline: 524288 bytes do not fit between 0x00020000 and the EBDA at 0x0009fc00'),
+    );
   });
 
   const manifestPath = join(process.env['VMM86_CACHE'] ?? join(homedir(), '.cache', 'vmm86'), 'manifest.json');
