@@ -25,7 +25,9 @@ export class Port92 implements IoHandler {
     value &= 0xff;
     const old = this.value;
     this.value = value;
-    if (((old ^ value) & 0x02) !== 0) this.signals.setA20((value & 0x02) !== 0);
+    // Driven on every write, not only on change: the machine may let the i8042 move A20
+    // in between, and re-asserting the same level is harmless.
+    this.signals.setA20((value & 0x02) !== 0);
     if ((value & 0x01) !== 0 && (old & 0x01) === 0) this.signals.reset();
   }
 }
