@@ -89,6 +89,18 @@ describe('Rtc MC146818', () => {
     expect(rtc.read(0)).toBe(0x18);
   });
 
+  it('a time write while running keeps the update phase', () => {
+    const { clock, rtc } = board();
+    clock.advanceTo(100_000_000); // 0.6 s into second 58
+    rtc.write(0, 0x10);
+    rtc.write(2, 0x05);
+    expect(rtc.read(0)).toBe(0x10);
+    clock.advanceTo(499_999_999);
+    expect(rtc.read(0)).toBe(0x10);
+    clock.advanceTo(500_000_000);
+    expect([rtc.read(0), rtc.read(2), rtc.read(4)]).toEqual([0x11, 0x05, 0x23]);
+  });
+
   it('SET clears UIE', () => {
     const { rtc } = board();
     rtc.write(0x0b, 0x92);
