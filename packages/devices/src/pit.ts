@@ -13,9 +13,8 @@
 // the products stay below 2^53. The edge of tick k is the first nanosecond whose tick
 // is k.
 //
-// Deviations: mode 3's CE reads follow the datasheet's "by two" sequence but a new count
-// written while counting takes effect at the next half-cycle boundary either way; gate
-// changes take effect at the current tick (the 8254 samples GATE on the next CLK).
+// Deviations: gate changes take effect at the current tick (the 8254 samples GATE on the
+// next CLK); a count of 1 in modes 2 and 3, which the datasheet forbids, holds OUT high.
 
 import type { Clock, IoBus, IoHandler, IrqLine, Scheduler, Timer } from './bus.js';
 
