@@ -65,6 +65,13 @@ export class CpuFault extends Error {
 }
 const FAULT = new CpuFault();
 
+/**
+ * SF_* bits of CS that matter to instruction fetch. A code segment is never writable
+ * (SF_NOWRITE) and execute-only code (SF_NOREAD) still fetches, so neither keeps the
+ * fetch fast paths from applying; only the limit check does, and they make it.
+ */
+const CS_FETCH_FLAGS = SF_EXPAND_DOWN | SF_NULL;
+
 /** Entries of the L0 fetch cache, minus one. */
 const FETCH_MASK = 4095;
 /** Placeholder in empty L0 slots (never returned: its tag cannot match). */
@@ -615,7 +622,7 @@ export class Cpu extends FlagState {
         const hit = this.fetchInsn[slot] as Instruction;
         if (
           this.fetchLin[slot] === lin && this.fetchKey[slot] === ((this.tlb.epoch << 2) | this.cpl) &&
-          this.segFlags[SEG_CS] === 0 && hit.bits === (((this.segAcc[SEG_CS] as number) & ACC_DB) !== 0 ? 32 : 16) &&
+          ((this.segFlags[SEG_CS] as number) & CS_FETCH_FLAGS) === 0 && hit.bits === (((this.segAcc[SEG_CS] as number) & ACC_DB) !== 0 ? 32 : 16) &&
           (eip >>> 0) + hit.length - 1 <= (this.segLimit[SEG_CS] as number) >>> 0
         ) {
           if (hit.ip !== eip) this.codeCache.retarget(hit, eip);
@@ -682,7 +689,7 @@ export class Cpu extends FlagState {
     const bits = this.codeIs32() ? 32 : 16;
     const eip = this.eip;
     // Fast path: a plain CS, a cached decode of the bytes at this physical address.
-    if (this.segFlags[SEG_CS] === 0) {
+    if (((this.segFlags[SEG_CS] as number) & CS_FETCH_FLAGS) === 0) {
       const lin = ((this.segBase[SEG_CS] as number) + eip) | 0;
       const slot = lin & FETCH_MASK;
       let p: number;
