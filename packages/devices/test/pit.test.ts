@@ -196,6 +196,17 @@ describe('Pit 8254', () => {
       ces.push(readWord(io, 0x40));
     }
     expect(ces).toEqual([8, 6, 4, 2, 8, 6, 4, 2]);
+    // Odd count: the first clock of the high half takes 1, of the low half 3, then 2s.
+    io.write(0x43, 1, 0x36);
+    io.write(0x40, 1, 5);
+    io.write(0x40, 1, 0);
+    const base5 = pitTick(clock.time) + 1;
+    const odd: number[] = [];
+    for (let k = 0; k < 10; k++) {
+      at(clock, base5 + k);
+      odd.push(readWord(io, 0x40));
+    }
+    expect(odd).toEqual([5, 4, 2, 5, 2, 5, 4, 2, 5, 2]);
   });
 
   it('mode 4: OUT strobes low for one clock N+1 clocks after the write', () => {
