@@ -27,6 +27,20 @@ export const SUPPORTED_ISA: ReadonlySet<string> = new Set([
   'i386', 'i486', 'i586', 'p6', 'x87', 'x87-p6', 'cmov', 'sep', 'cx8', 'rdpmc', 'test-reg',
 ]);
 
+/**
+ * Forms of later extensions whose encodings an older CPU runs as something else: with the
+ * extension absent the byte sequence means the listed form of the modelled CPU. F3 0F BC /
+ * F3 0F BD are TZCNT/LZCNT with BMI1/ABM but BSF/BSR with an ignored REP prefix before;
+ * CET's ENDBR32/ENDBR64/RDSSPD sit in the 0F 1E hint-NOP space.
+ */
+const OLDER_MEANING: Readonly<Record<string, string>> = {
+  Tzcnt_Gv_Ev: 'Bsf_Gv_Ev',
+  Lzcnt_Gv_Ev: 'Bsr_Gv_Ev',
+  Endbr32: 'Nop_Ev',
+  Endbr64: 'Nop_Ev',
+  Rdsspd_Rd: 'Nop_Ev',
+};
+
 /** Forms without a handler, by name: what the interpreter does not implement yet. */
 export const unimplemented: Set<string> = new Set();
 
@@ -41,6 +55,8 @@ export function buildHandlers(): Handler[] {
   unimplemented.clear();
   return FORMS.map((row) => {
     const isa = ISA_NAMES[FORM.isa[row.id] as number] ?? '';
+    const older = OLDER_MEANING[baseName(row.name)];
+    if (row.id !== 0 && older !== undefined && !SUPPORTED_ISA.has(isa)) return registry.get(older) ?? raiseUd;
     if (row.id === 0 || !SUPPORTED_ISA.has(isa)) return raiseUd;
     const h = registry.get(row.name) ?? registry.get(baseName(row.name));
     if (h) return h;

@@ -84,3 +84,26 @@ describe('bit scan', () => {
     expect(run([0x0f, 0xbc, 0xc1], { regs: { ecx: 1 } }).exit).toBe(Exit.BUDGET);
   });
 });
+
+describe('REP-prefixed scans on a P6 (no BMI1/ABM)', () => {
+  it('F3 0F BC is BSF and F3 0F BD is BSR: the REP prefix is ignored, not TZCNT/LZCNT', () => {
+    let { cpu } = run([0xf3, 0x0f, 0xbc, 0xc8], { regs: { eax: 0x0100, ecx: 0x1234 } }); // rep bsf cx,ax
+    expect(r32(cpu, 'ecx') & 0xffff).toBe(8);
+    expect(flags(cpu, ZF)).toBe(0);
+    ({ cpu } = run([0xf3, 0x0f, 0xbd, 0xc8], { regs: { eax: 0x0101, ecx: 0x1234 } })); // rep bsr cx,ax: LZCNT would give 7
+    expect(r32(cpu, 'ecx') & 0xffff).toBe(8);
+    // A zero source: ZF = 1 and the destination unchanged (TZCNT would write 16 and set CF).
+    ({ cpu } = run([0x66, 0xf3, 0x0f, 0xbc, 0xc8], { regs: { eax: 0, ecx: 0x1234 } }));
+    expect(r32(cpu, 'ecx')).toBe(0x1234);
+    expect(flags(cpu, ZF | CF)).toBe(ZF);
+  });
+
+  it('ENDBR32, ENDBR64 and RDSSPD are hint NOPs', () => {
+    for (const bytes of [[0xf3, 0x0f, 0x1e, 0xfb], [0xf3, 0x0f, 0x1e, 0xfa], [0xf3, 0x0f, 0x1e, 0xc8]]) {
+      const { cpu, exit } = run(bytes, { regs: { eax: 0x55 } });
+      expect(exit).toBe(Exit.BUDGET);
+      expect(r32(cpu, 'eax')).toBe(0x55);
+      expect(cpu.eip & 0xffff).toBe(0x100 + 4);
+    }
+  });
+});
