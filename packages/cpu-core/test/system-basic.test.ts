@@ -122,6 +122,36 @@ describe('CPUID, RDTSC, MSRs, UD2', () => {
     expect(cpu.trap.errorCode).toBe(0);
   });
 
+  it('the P6 MSRs an OS touches: BIOS_SIGN_ID, performance counters, read-only ones', () => {
+    // wrmsr; rdmsr, four times
+    const code: number[] = [];
+    for (let i = 0; i < 4; i++) code.push(0x0f, 0x30, 0x0f, 0x32);
+    const { cpu } = machine(code, true);
+    const r = cpu.reg32;
+    // BIOS_SIGN_ID (0x8b): Linux writes 0, runs CPUID, reads the revision from EDX (0 here).
+    r[1] = 0x8b;
+    r[0] = 0x1234;
+    r[2] = 0x5678;
+    cpu.run(2);
+    expect([r[0], r[2]]).toEqual([0x1234, 0]);
+    // PerfCtr0 (0xc1): 32 bits written, sign-extended to 40 (Linux's check_hw_exists reads it back).
+    r[1] = 0xc1;
+    r[0] = 0x800000ab;
+    r[2] = 0x77;
+    cpu.run(2);
+    expect([r[0], r[2]]).toEqual([0x800000ab | 0, 0xff]);
+    // PerfEvtSel0 (0x186) keeps all 64 bits written.
+    r[1] = 0x186;
+    r[0] = 0x4300c0;
+    r[2] = 0;
+    cpu.run(2);
+    expect([r[0], r[2]]).toEqual([0x4300c0, 0]);
+    // LastBranchFromIP (0x1db) is read-only: WRMSR raises #GP(0).
+    r[1] = 0x1db;
+    expect(cpu.run(1)).toBe(Exit.TRAP);
+    expect(cpu.trap.vector).toBe(VEC_GP);
+  });
+
   it('RDTSC with CR4.TSD at CPL 3 is #GP(0); RDMSR at CPL 3 is #GP(0)', () => {
     const { cpu } = machine([0x0f, 0x31, 0x0f, 0x32], true);
     cpu.cr0 |= CR0_PE;

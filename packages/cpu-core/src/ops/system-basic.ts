@@ -122,6 +122,39 @@ export function sysenterMsrs(cpu: Cpu): Int32Array {
   return m;
 }
 
+/**
+ * The other model-specific registers of a Pentium II that an OS touches, as plain storage
+ * (SDM Vol. 4, "MSRs in the P6 family"): index -> slot. The performance counters hold
+ * what is written but do not count (no event is modelled). Any MSR not listed here or
+ * above raises #GP(0), as on the real part.
+ */
+const P6_MSRS: ReadonlyMap<number, number> = new Map([
+  [0x17, 0], // IA32_PLATFORM_ID (read-only; platform 0)
+  [0x2a, 1], // EBL_CR_POWERON
+  [0x79, 2], // BIOS_UPDT_TRIG (write-only: starts a microcode update, which we never have)
+  [0x8b, 3], // BIOS_SIGN_ID: microcode revision 0 in EDX after CPUID
+  [0xc1, 4], // PerfCtr0 (40 bits)
+  [0xc2, 5], // PerfCtr1
+  [0x186, 6], // PerfEvtSel0
+  [0x187, 7], // PerfEvtSel1
+  [0x1d9, 8], // DEBUGCTLMSR
+  [0x1db, 9], // LastBranchFromIP (read-only)
+  [0x1dc, 10], // LastBranchToIP
+  [0x1dd, 11], // LastExceptionFromIP
+  [0x1de, 12], // LastExceptionToIP
+]);
+const MSR_READ_ONLY = new Set([0x17, 0x1db, 0x1dc, 0x1dd, 0x1de]);
+const msrFiles = new WeakMap<Cpu, Int32Array>();
+/** Low and high halves of each P6_MSRS slot, zero at RESET. */
+function msrFile(cpu: Cpu): Int32Array {
+  let m = msrFiles.get(cpu);
+  if (m === undefined) {
+    m = new Int32Array(2 * 13);
+    msrFiles.set(cpu, m);
+  }
+  return m;
+}
+
 /** RDMSR: privileged; ECX selects the MSR, EDX:EAX receive it. */
 const rdmsr: Handler = (cpu) => {
   requireCpl0(cpu);
@@ -134,7 +167,11 @@ const rdmsr: Handler = (cpu) => {
     cpu.reg32[0] = sysenterMsrs(cpu)[idx - MSR_SYSENTER_CS] as number;
     cpu.reg32[2] = 0;
   } else {
-    cpu.fault(VEC_GP, 0);
+    const slot = P6_MSRS.get(idx);
+    if (slot === undefined) return cpu.fault(VEC_GP, 0);
+    const file = msrFile(cpu);
+    cpu.reg32[0] = file[2 * slot] as number;
+    cpu.reg32[2] = file[2 * slot + 1] as number;
   }
 };
 
@@ -152,7 +189,14 @@ const wrmsr: Handler = (cpu) => {
   } else if (idx >= MSR_SYSENTER_CS && idx <= MSR_SYSENTER_EIP) {
     sysenterMsrs(cpu)[idx - MSR_SYSENTER_CS] = lo;
   } else {
-    cpu.fault(VEC_GP, 0);
+    const slot = P6_MSRS.get(idx);
+    if (slot === undefined || MSR_READ_ONLY.has(idx)) return cpu.fault(VEC_GP, 0);
+    const file = msrFile(cpu);
+    file[2 * slot] = lo;
+    // The P6 counters take 32 bits and sign-extend them to 40; BIOS_SIGN_ID's revision
+    // half is the processor's (0 here), whatever is written.
+    const hi = cpu.reg32[2] as number;
+    file[2 * slot + 1] = idx === 0xc1 || idx === 0xc2 ? (lo < 0 ? 0xff : 0) : idx === 0x8b ? 0 : hi;
   }
 };
 
