@@ -6,17 +6,21 @@ import { parseDisasmArgs } from './args.js';
 import { type LineDecoder, disassemble } from './disasm.js';
 import { UsageError } from './errors.js';
 import { initramfsCommand } from './initramfs.js';
+import { runCommand, type RunIo } from './run.js';
 
 export interface CliIo {
   readFile(path: string): Uint8Array;
   stdout(text: string): void;
   stderr(text: string): void;
   decoder(bits: 16 | 32): LineDecoder;
+  /** What `vmm86 run` needs beyond the above: raw console bytes and host input. */
+  console?: Pick<RunIo, 'stdout' | 'stdin'>;
 }
 
 export const USAGE: string = `usage: vmm86 <command> [options]
 
 commands:
+  run            boot a guest (--kernel bzImage/Multiboot, --initrd, --append, ...) on the console
   disasm FILE    disassemble raw x86 code (objdump -D -b binary -M intel layout)
   initramfs DIR  pack a directory into a gzip newc cpio initramfs (-o FILE)
 
@@ -42,19 +46,43 @@ including an instruction cut off by the end of the range, shown as its first byt
 (.byte 0xNN) before decoding goes on at the next byte.
 `;
 
-/** Runs one command line; returns the exit status. Never throws. */
+/**
+ * Runs one command line; resolves to the exit status. Never rejects. `vmm86 run` is
+ * asynchronous (it waits for the guest and the keyboard); every other command is `run`.
+ */
+export async function runAsync(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv[0] !== 'run') return run(argv, io);
+  try {
+    const console = io.console ?? { stdout: () => {}, stdin: undefined };
+    return await runCommand(argv.slice(1), {
+      readFile: (path) => io.readFile(path),
+      stderr: (text) => io.stderr(text),
+      stdout: (bytes) => console.stdout(bytes),
+      stdin: console.stdin,
+    });
+  } catch (err) {
+    return report(err, io);
+  }
+}
+
+/** Runs one synchronous command line; returns the exit status. Never throws. */
 export function run(argv: readonly string[], io: CliIo): number {
   try {
     return dispatch(argv, io);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr(`vmm86: ${err.message}\n`);
-      return 2;
-    }
-    const message = err instanceof Error ? err.message : String(err);
-    io.stderr(`vmm86: internal error: ${message}\n`);
-    return 1;
+    return report(err, io);
   }
+}
+
+/** Usage errors: one line, status 2; anything else is a bug: one line, status 1. */
+function report(err: unknown, io: CliIo): number {
+  if (err instanceof UsageError) {
+    io.stderr(`vmm86: ${err.message}\n`);
+    return 2;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  io.stderr(`vmm86: internal error: ${message}\n`);
+  return 1;
 }
 
 function dispatch(argv: readonly string[], io: CliIo): number {
@@ -67,6 +95,7 @@ function dispatch(argv: readonly string[], io: CliIo): number {
     io.stdout(USAGE);
     return 0;
   }
+  if (command === 'run') throw new UsageError("'run' is asynchronous: call runAsync");
   if (command === 'disasm') return disasmCommand(rest, io);
   if (command === 'initramfs') return initramfsCommand(rest, io);
   if (command.startsWith('-')) throw new UsageError(`unknown option '${command}' (try 'vmm86 --help')`);

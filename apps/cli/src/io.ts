@@ -29,4 +29,8 @@ export const nodeIo: CliIo = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   decoder: x86LineDecoder,
+  console: {
+    stdout: (bytes) => void process.stdout.write(bytes),
+    stdin: process.stdin,
+  },
 };

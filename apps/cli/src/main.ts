@@ -13,8 +13,8 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 try {
-  const [{ run }, { nodeIo }] = await Promise.all([import('./cli.js'), import('./io.js')]);
-  process.exitCode = run(process.argv.slice(2), nodeIo);
+  const [{ runAsync }, { nodeIo }] = await Promise.all([import('./cli.js'), import('./io.js')]);
+  process.exitCode = await runAsync(process.argv.slice(2), nodeIo);
 } catch (err) {
   process.stderr.write(`vmm86: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;

@@ -1,0 +1,132 @@
+// Command-line parsing for `vmm86 run`, free of I/O so it is tested directly. Flags follow
+// QEMU's where QEMU has one (-kernel, -initrd, -append, -m, -serial, -debugcon, -bios).
+
+import { parseArgs } from 'node:util';
+import { parseNumber, withUsageErrors } from './args.js';
+import { UsageError } from './errors.js';
+
+/** Where a character device goes: the terminal, a file, or nowhere. */
+export type Chardev = { kind: 'stdio' } | { kind: 'file'; path: string } | { kind: 'none' };
+
+export interface RunArgs {
+  readonly help: boolean;
+  readonly kernel: string | undefined;
+  readonly initrd: string | undefined;
+  readonly append: string;
+  readonly bios: string | undefined;
+  /** RAM in bytes. */
+  readonly memoryBytes: number;
+  readonly monitor: 'none';
+  readonly serial: Chardev;
+  readonly debugcon: Chardev;
+  readonly realtime: boolean;
+  readonly maxInstructions: number | undefined;
+  readonly stats: boolean;
+}
+
+export const RUN_USAGE: string = `usage: vmm86 run --kernel FILE [options]
+       vmm86 run --bios FILE [options]
+
+Boots a guest on the vmm86 PC (a Pentium II class CPU, 8259 PICs, 8254 PIT, CMOS/RTC,
+16550A UARTs, i8042, PCI host bridge, VGA text) and attaches its first serial port to the
+terminal.
+
+options:
+  --kernel FILE          a Linux bzImage (boot protocol >= 2.06) or a Multiboot v1 kernel
+  --initrd FILE          initial ramdisk (Linux) / first module (Multiboot)
+  --append TEXT          kernel command line
+  --bios FILE            a ROM image mapped below 1 MiB and below 4 GiB; starts at the reset vector
+  --mem SIZE             RAM size: 128M (default), 512M, 1G, 65536K; a bare number is MiB
+  --monitor none         run natively on the hardware model (the monitor comes next)
+  --serial DEV           COM1: stdio (default), file:PATH or none
+  --debugcon DEV         port 0xE9 output: stdio, file:PATH or none (default)
+  --realtime             tie guest time to the wall clock (default: deterministic virtual time)
+  --max-instructions N   stop after N guest instructions
+  --stats                print run statistics at exit
+  -h, --help             show this help
+
+Console: the terminal is in raw mode; Ctrl-A X quits, Ctrl-A Ctrl-A sends Ctrl-A, Ctrl-A H
+shows these keys.
+
+Exit status: 0 when the guest powers off, halts or resets; (V << 1) | 1 when it writes V to
+port 0xF4 (QEMU's isa-debug-exit); 3 on a triple fault (the CPU state is printed); 2 for a
+usage error; 1 for a guest that cannot be loaded.
+`;
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1 << 20, K: 1 << 10, M: 1 << 20, G: 1 << 30 };
+
+/** Parses a memory size: a number with an optional K/M/G suffix (bare numbers are MiB, as in QEMU). */
+export function parseSize(text: string, what: string): number {
+  const m = /^([0-9]+)([KMG]?)(i?B)?$/i.exec(text.trim());
+  if (m === null) throw new UsageError(`${what}: bad size '${text}' (use e.g. 128M, 1G, 65536K)`);
+  const bytes = Number.parseInt(m[1] as string, 10) * (SIZE_UNITS[(m[2] as string).toUpperCase()] as number);
+  if (bytes % 4096 !== 0) throw new UsageError(`${what}: ${text} is not a multiple of 4 KiB`);
+  if (bytes < 2 << 20) throw new UsageError(`${what}: ${text} is too small (at least 2M)`);
+  if (bytes > 3 * 2 ** 30) throw new UsageError(`${what}: ${text} is too large (at most 3G)`);
+  return bytes;
+}
+
+/** Parses a chardev: stdio, none, file:PATH. */
+export function parseChardev(text: string, what: string): Chardev {
+  if (text === 'stdio') return { kind: 'stdio' };
+  if (text === 'none' || text === 'null') return { kind: 'none' };
+  if (text.startsWith('file:') && text.length > 5) return { kind: 'file', path: text.slice(5) };
+  throw new UsageError(`${what}: '${text}' is not stdio, none or file:PATH`);
+}
+
+export function parseRunArgs(argv: readonly string[]): RunArgs {
+  const { values, positionals } = withUsageErrors('run', () =>
+    parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        kernel: { type: 'string' },
+        initrd: { type: 'string' },
+        append: { type: 'string' },
+        bios: { type: 'string' },
+        mem: { type: 'string', short: 'm' },
+        monitor: { type: 'string' },
+        serial: { type: 'string' },
+        debugcon: { type: 'string' },
+        realtime: { type: 'boolean' },
+        'max-instructions': { type: 'string' },
+        stats: { type: 'boolean' },
+      },
+    }),
+  );
+  const help = values.help ?? false;
+  if (positionals.length > 0) throw new UsageError(`run: unexpected argument '${positionals[0]}' (try 'vmm86 run --help')`);
+  const monitor = values.monitor ?? 'none';
+  if (monitor !== 'none') {
+    throw new UsageError(
+      monitor === 'vmware'
+        ? "--monitor vmware: the monitor is not built yet; use --monitor none"
+        : `--monitor: unknown monitor '${monitor}' (available: none)`,
+    );
+  }
+  const args: RunArgs = {
+    help,
+    kernel: values.kernel,
+    initrd: values.initrd,
+    append: values.append ?? '',
+    bios: values.bios,
+    memoryBytes: values.mem === undefined ? 128 << 20 : parseSize(values.mem, '--mem'),
+    monitor,
+    serial: values.serial === undefined ? { kind: 'stdio' } : parseChardev(values.serial, '--serial'),
+    debugcon: values.debugcon === undefined ? { kind: 'none' } : parseChardev(values.debugcon, '--debugcon'),
+    realtime: values.realtime ?? false,
+    maxInstructions: values['max-instructions'] === undefined ? undefined : parseNumber(values['max-instructions'], '--max-instructions'),
+    stats: values.stats ?? false,
+  };
+  if (help) return args;
+  if (args.kernel === undefined && args.bios === undefined) {
+    throw new UsageError("run: nothing to boot: give --kernel FILE or --bios FILE (try 'vmm86 run --help')");
+  }
+  if (args.kernel !== undefined && args.bios !== undefined) throw new UsageError('run: --kernel and --bios exclude each other');
+  if (args.kernel === undefined && (args.initrd !== undefined || values.append !== undefined)) {
+    throw new UsageError('run: --initrd and --append need --kernel');
+  }
+  return args;
+}
