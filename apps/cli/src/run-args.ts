@@ -22,6 +22,8 @@ export interface RunArgs {
   readonly realtime: boolean;
   readonly maxInstructions: number | undefined;
   readonly stats: boolean;
+  /** An expect/send script for the console (instead of the keyboard). */
+  readonly script: string | undefined;
 }
 
 export const RUN_USAGE: string = `usage: vmm86 run --kernel FILE [options]
@@ -43,6 +45,11 @@ options:
   --realtime             tie guest time to the wall clock (default: deterministic virtual time)
   --max-instructions N   stop after N guest instructions
   --stats                print run statistics at exit
+  --script FILE          drive the console from FILE instead of the keyboard: lines
+                         'expect TEXT' (wait until the guest prints TEXT) and 'send TEXT'
+                         (type TEXT); \\n \\r \\t \\\\ \\xHH escapes; lines starting with # are comments.
+                         Replies are typed at an exact point of the guest's execution, so a
+                         scripted run is deterministic (the keyboard is not read)
   -h, --help             show this help
 
 Console: the terminal is in raw mode; Ctrl-A X quits, Ctrl-A Ctrl-A sends Ctrl-A, Ctrl-A H
@@ -93,6 +100,7 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
         realtime: { type: 'boolean' },
         'max-instructions': { type: 'string' },
         stats: { type: 'boolean' },
+        script: { type: 'string' },
       },
     }),
   );
@@ -119,6 +127,7 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
     realtime: values.realtime ?? false,
     maxInstructions: values['max-instructions'] === undefined ? undefined : parseNumber(values['max-instructions'], '--max-instructions'),
     stats: values.stats ?? false,
+    script: values.script,
   };
   if (help) return args;
   if (args.kernel === undefined && args.bios === undefined) {
@@ -129,4 +138,44 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
     throw new UsageError('run: --initrd and --append need --kernel');
   }
   return args;
+}
+
+export interface ScriptLine {
+  expect: string;
+  send?: string;
+}
+
+function unescape(text: string, where: string): string {
+  return text.replace(/\\(x[0-9a-fA-F]{2}|.)/g, (_m, e: string) => {
+    if (e === 'n') return '\n';
+    if (e === 'r') return '\r';
+    if (e === 't') return '\t';
+    if (e === '\\') return '\\';
+    if (e.length === 3) return String.fromCharCode(Number.parseInt(e.slice(1), 16));
+    throw new UsageError(`${where}: unknown escape '\\${e}'`);
+  });
+}
+
+/** Parses a --script file into expect/send steps (a send belongs to the expect before it). */
+export function parseScript(text: string, name: string): ScriptLine[] {
+  const steps: ScriptLine[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] as string).replace(/\r$/, '');
+    const where = `${name}:${i + 1}`;
+    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
+    const m = /^(expect|send) (.*)$/.exec(line);
+    if (m === null) throw new UsageError(`${where}: expected 'expect TEXT' or 'send TEXT'`);
+    const value = unescape(m[2] as string, where);
+    if (m[1] === 'expect') {
+      if (value === '') throw new UsageError(`${where}: empty expect`);
+      steps.push({ expect: value });
+    } else {
+      const last = steps[steps.length - 1];
+      if (last === undefined) throw new UsageError(`${where}: 'send' before any 'expect'`);
+      last.send = (last.send ?? '') + value;
+    }
+  }
+  if (steps.length === 0) throw new UsageError(`${name}: the script has no steps`);
+  return steps;
 }

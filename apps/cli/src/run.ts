@@ -3,9 +3,9 @@
 // gives Node's event loop a turn between slices so that keyboard input gets in.
 
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { LoaderError, createMachine, loadKernel, type Machine, type SerialSink, type Stopped } from '@vmm86/vmm';
+import { LoaderError, ScriptedConsole, createMachine, loadKernel, type Machine, type SerialSink, type Stopped } from '@vmm86/vmm';
 import { UsageError } from './errors.js';
-import { RUN_USAGE, parseRunArgs, type Chardev, type RunArgs } from './run-args.js';
+import { RUN_USAGE, parseRunArgs, parseScript, type Chardev, type RunArgs } from './run-args.js';
 
 /** Where the run's text goes; tests replace it. */
 export interface RunIo {
@@ -87,14 +87,20 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
     io.stdout(new TextEncoder().encode(RUN_USAGE));
     return 0;
   }
+  const steps = args.script === undefined ? undefined : parseScript(new TextDecoder().decode(io.readFile(args.script)), args.script);
   const serial = openChardev(args.serial, io, '--serial');
   const debugcon = openChardev(args.debugcon, io, '--debugcon');
+  // The script types into the machine, which does not exist yet when the sink is made.
+  const late: { machine?: Machine } = {};
+  const script =
+    steps === undefined ? undefined : new ScriptedConsole(steps, (bytes) => late.machine?.input(bytes), serial.sink);
   const machine = createMachine({
     memoryBytes: args.memoryBytes,
     realtime: args.realtime,
-    serial: serial.sink,
+    serial: script ?? serial.sink,
     debugcon: debugcon.sink,
   });
+  late.machine = machine;
   try {
     loadGuest(machine, args, io);
   } catch (err) {
@@ -108,7 +114,7 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
     serial.sink?.flush();
     debugcon.sink?.flush();
   };
-  const console = new ConsoleInput(io.stdin, args.serial.kind === 'stdio', io);
+  const console = new ConsoleInput(io.stdin, args.serial.kind === 'stdio' && script === undefined, io);
   let result: Stopped;
   try {
     result = await drive(machine, args, console, flush);
@@ -120,6 +126,10 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
   }
   io.stderr(`\nvmm86: ${result.message}\n`);
   if (args.stats) io.stderr(formatStats(machine));
+  if (script !== undefined && !script.done && result.reason !== 'shutdown') {
+    io.stderr(`vmm86: ${args.script}: the guest stopped while the script waited for ${JSON.stringify(script.waitingFor)}\n`);
+    return result.exitCode === 0 ? 1 : result.exitCode;
+  }
   return result.exitCode;
 }
 

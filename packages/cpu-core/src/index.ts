@@ -8,6 +8,7 @@ export { FlagState, widthMask } from './flags.js';
 export { SUPPORTED_ISA, unimplemented } from './handlers.js';
 export { NO_IO, PAGE_MMIO, PAGE_RAM, PAGE_ROM, ramOnly, type IoPorts, type PhysicalMemory } from './ports.js';
 export { segFlagsOf } from './segment.js';
+export { CPUID_FEATURES, CPUID_SIGNATURE } from './ops/system-basic.js';
 export * from './state.js';
 
 let handlers: ReturnType<typeof buildHandlers> | undefined;
