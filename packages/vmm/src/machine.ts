@@ -175,10 +175,12 @@ export class Machine {
     // A timer armed before the end of the current slice must end it.
     this.clock.onEarlier = () => cpu.requestStop();
 
-    const signals: BoardSignals = {
-      setA20: (enabled) => cpu.setA20(enabled),
-      reset: () => this.stop('reset', 0, 'the guest reset the machine'),
-    };
+    // A20 is the OR of the i8042 output port (which starts with it on) and port 0x92.
+    const a20 = { kbd: true, fast: false };
+    const setA20 = (): void => cpu.setA20(a20.kbd || a20.fast);
+    const reset = (): void => void this.stop('reset', 0, 'the guest reset the machine');
+    const signals: BoardSignals = { setA20: (on) => ((a20.kbd = on), setA20()), reset };
+    const fastSignals: BoardSignals = { setA20: (on) => ((a20.fast = on), setA20()), reset };
     const pic = this.pic;
     pic.attach(this.io);
     pic.onIntr = (level) => {
@@ -205,7 +207,7 @@ export class Machine {
     this.com2.attach(this.io, 0x2f8);
     this.i8042 = new I8042(this.clock, irq(1), irq(12), signals);
     this.i8042.attach(this.io);
-    this.port92 = new Port92(signals);
+    this.port92 = new Port92(fastSignals);
     this.port92.attach(this.io);
     const debugcon = config.debugcon ?? sink;
     this.debug = new DebugPorts({
