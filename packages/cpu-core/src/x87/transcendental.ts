@@ -359,31 +359,47 @@ export function yl2x(ctx: FpCtx, y: F80, x: F80, out: F80): void {
   unpack(y);
   const Y = M, ey = E, ys = y.se >>> 15;
   unpack(x);
-  // x = Xn / 2^64 * 2^k with Xn / 2^64 in [0.707, 1.414)
-  const sh = 64 - bitlen(M);
-  let Xn = M << BigInt(sh + 1);
-  let k = E - sh + 63;
-  if (Xn > 0x16a09e667f3bcc908n) { Xn >>= 1n; k++; }
-  const TWO64 = 1n << 64n;
-  if (Xn === TWO64) {
-    // x a power of two: y * k, exact but for the rounding
-    if (k === 0) { roundBig(ctx, ys ^ 0, 0n, 0, false, out); return; }
+  log2Times(ctx, ys, Y, ey, M, E, out);
+}
+
+/** y * log2(z) for y = +-Y * 2^ey (nonzero) and z = Z * 2^ez > 0 into out. */
+function log2Times(ctx: FpCtx, ys: number, Y: bigint, ey: number, z: bigint, ezIn: number, out: F80): void {
+  let Z = z, ez = ezIn;
+  // z = Xn / ONE * 2^k with Xn / ONE in [0.707, 1.414), exactly (ONE doubles instead of
+  // halving Xn, so no bit of z is lost)
+  // a z of more than 200 bits (1 + x for a huge x) keeps its top 200: its log2 is >= 64,
+  // so the relative error (< 2^-198 absolute) is far below what the rounding needs
+  let trunc = 0n;
+  if (bitlen(Z) > 200) {
+    const drop = bitlen(Z) - 200;
+    if ((Z & ((1n << BigInt(drop)) - 1n)) !== 0n) trunc = 1n;
+    Z >>= BigInt(drop);
+    ez += drop;
+  }
+  const zl = bitlen(Z);
+  let k = ez + zl - 1;
+  let one = 1n << BigInt(zl - 1);
+  if (Z * Z > 2n * one * one) { one <<= 1n; k++; }
+  if (Z === one && trunc === 0n) {
+    // z a power of two: y * k, exact but for the rounding
+    if (k === 0) { roundBig(ctx, ys, 0n, 0, false, out); return; }
     roundBig(ctx, ys ^ (k < 0 ? 1 : 0), Y * BigInt(Math.abs(k)), ey, false, out);
     // the host reports every FYL2X result inexact (the caller adds PE), so a denormal
     // one is an underflow as well
     if ((out.se & 0x7fff) === 0 && (out.hi | out.lo) !== 0) ctx.flags |= FE_UE;
     return;
   }
+  const zb = bitlen(one);
   evaluate((fb) => {
-    const c = consts(fb + 64);
-    const num = Xn - TWO64, den = Xn + TWO64;
-    const S = (num << c.f) / den; // s = (X-1)/(X+1), |s| <= 0.172
+    const c = consts(fb + zb);
+    const S = ((Z - one) << c.f) / (Z + one); // s = (X-1)/(X+1), |s| <= 0.172
     const W = atanhSeries(c, (S * S) >> c.f);
     const lnX = (2n * S * W) >> c.f;
     const l = (BigInt(k) << c.f) + (lnX << c.f) / c.ln2;
     const neg = l < 0n ? 1 : 0;
     const al = neg !== 0 ? -l : l;
-    return roundInterval(ctx, ys ^ neg, Y * (al - 64n), Y * (al + 64n), ey - Number(c.f), out);
+    const err = 64n + (trunc << (c.f - 198n));
+    return roundInterval(ctx, ys ^ neg, Y * (al - err), Y * (al + err), ey - Number(c.f), out);
   });
 }
 
@@ -397,6 +413,11 @@ export function yl2xp1(ctx: FpCtx, y: F80, x: F80, out: F80): void {
   const sc = Math.min(E, -2);
   const aM = M << BigInt(E - sc);
   const D = (2n << BigInt(-sc)) + (xs !== 0 ? -aM : aM);
+  if (bitlen(M) + E > -2) {
+    // |x| >= 1/4 (beyond the SDM's domain when |x| > 1 - sqrt(2)/2): log2 of 1 + x, exact
+    log2Times(ctx, ys, Y, ey, D - (1n << BigInt(-sc)), sc, out);
+    return;
+  }
   evaluate((fb) => {
     const c = consts(fb);
     const g = fb + bitlen(D) - bitlen(aM);

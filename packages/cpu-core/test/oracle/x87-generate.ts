@@ -14,6 +14,10 @@
 //             arithmetic in every form, FSQRT FRNDINT FSCALE FXTRACT FPREM FPREM1, the
 //             compares, FTST FXAM FCHS FABS FXCH FCMOVcc FINCSTP FDECSTP FFREE, and the
 //             stores FST/FSTP m32/m64/m80/ST(i), FIST/FISTP m16/m32/(m64), FBSTP
+//   tail      (masked cases, 1 in 5) FLD m80 of a domain-biased operand (one or two), then
+//             one transcendental (FSIN FCOS FSINCOS FPTAN FPATAN F2XM1 FYL2X FYL2XP1) as
+//             the last body instruction, so a result the host rounds differently (the
+//             1-ulp table in x87-oracle.ts) cannot propagate into later instructions
 //   epilogue  FNSTSW AX; FNSAVE [WIN+SAVE_OFF]  (no-wait: a pending unmasked exception
 //                                         of the last body instruction is captured, not raised)
 // An unmasked exception followed by a waiting instruction raises #MF (vector 16) natively
@@ -39,6 +43,7 @@ export const CC_ALL: number = C0 | C1 | C2 | C3;
  * What an instruction does to the condition codes, per the SDM's "FPU Flags Affected":
  *   c1     C1 defined (stack fault / round-up / 0), C0 C2 C3 undefined  (most instructions)
  *   cmp    C0..C3 all defined (FCOM*, FUCOM*, FICOM*, FTST, FXAM)
+ *   trig   C1 and C2 (out of range) defined, C0 C3 undefined (FSIN FCOS FSINCOS FPTAN)
  *   comi   C0 C1 C2 C3 unchanged (FCOMI*, FUCOMI*: the SDM says C1 = 0, the x87 leaves it)
  *   keepc1 C1 unchanged, C0 C2 C3 undefined (FCMOVcc: the x87 leaves C1 without a stack fault)
  *   prem   C2 defined; C0 C3 C1 = quotient bits only when C2 = 0 (undefined when C2 = 1)
@@ -46,7 +51,7 @@ export const CC_ALL: number = C0 | C1 | C2 | C3;
  *   init   all four defined (FNINIT)
  *   none   not affected (FNSTSW, FNSAVE: the epilogue)
  */
-export type CcClass = 'c1' | 'cmp' | 'comi' | 'keepc1' | 'prem' | 'undef' | 'init' | 'none';
+export type CcClass = 'c1' | 'trig' | 'cmp' | 'comi' | 'keepc1' | 'prem' | 'undef' | 'init' | 'none';
 
 export interface X87Insn extends GenInsn {
   cc: CcClass;
@@ -118,6 +123,37 @@ export function f80Bytes(r: Rng): number[] {
     default: se = s | exp15(r);
   }
   return [...le(lo >>> 0, 4), ...le(hi >>> 0, 4), se & 0xff, (se >> 8) & 0xff];
+}
+
+/** 10 bytes of an extended value sign * m * 2^(p - 63), m a 64-bit significand. */
+function f80Of(sign: number, p: number, m: bigint): number[] {
+  const se = (sign << 15) | (16383 + p);
+  const b: number[] = [];
+  for (let i = 0n; i < 64n; i += 8n) b.push(Number((m >> i) & 0xffn));
+  return [...b, se & 0xff, (se >> 8) & 0xff];
+}
+
+/** A transcendental's operand: its domain, near multiples of the x87's pi/2, extremes, specials. */
+function transBytes(r: Rng, op: string, second: boolean): number[] {
+  const sig = (): bigint => (1n << 63n) | (BigInt(r.u32() & 0x7fffffff) << 32n) | BigInt(r.u32());
+  const s = r.int(2);
+  if (r.int(6) === 0) return f80Bytes(r);
+  if (second) return f80Of(s, r.int(40) - 20, sig()); // y of FPATAN FYL2X FYL2XP1
+  switch (op) {
+    case 'FPATAN': return f80Of(s, r.int(40) - 20, sig());
+    case 'F2XM1': return f80Of(s, -1 - r.int(r.chance(0.2) ? 200 : 12), sig());
+    case 'FYL2X': return r.chance(0.3) ? f80Of(0, r.int(3) - 1, (1n << 63n) + BigInt(r.int(4))) : f80Of(0, r.int(60) - 30, sig());
+    case 'FYL2XP1': return f80Of(s, -3 - r.int(r.chance(0.2) ? 200 : 12), sig());
+    default: {
+      if (r.chance(0.4)) {
+        // the register nearest k * PI66/2 (k < 2^32), moved by a few ulps
+        const v = BigInt(1 + (r.u32() >>> r.int(32))) * 0xc90fdaa22168c234cn;
+        const n = v.toString(2).length;
+        return f80Of(s, n - 68, (v >> BigInt(n - 64)) + BigInt(r.int(5)) - 2n);
+      }
+      return f80Of(s, r.int(r.chance(0.2) ? 66 : 8) - (r.chance(0.3) ? 40 : 3), sig());
+    }
+  }
 }
 
 function ieeeBytes(r: Rng, ebits: number, mbits: number): number[] {
@@ -195,10 +231,10 @@ export class X87Generator {
   }
 
   /** Places an operand of the format in a fresh operand slot; returns its window offset. */
-  private operand(fmt: Fmt): number {
+  private operand(fmt: Fmt, raw?: number[]): number {
     const r = this.rng;
     const off = (this.opSlot++ % 64) * 16;
-    const b = fmt === 'm32' ? ieeeBytes(r, 8, 23) : fmt === 'm64' ? ieeeBytes(r, 11, 52) : fmt === 'm80' ? f80Bytes(r)
+    const b = raw !== undefined ? raw.slice() : fmt === 'm32' ? ieeeBytes(r, 8, 23) : fmt === 'm64' ? ieeeBytes(r, 11, 52) : fmt === 'm80' ? f80Bytes(r)
       : fmt === 'i16' ? intBytes(r, 2) : fmt === 'i32' ? intBytes(r, 4) : fmt === 'i64' ? intBytes(r, 8) : bcdBytes(r);
     while (b.length % 4 !== 0) b.push(r.int(256));
     for (let i = 0; i < b.length; i += 4) this.patches.push([off + i, (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0]);
@@ -326,6 +362,23 @@ export class X87Generator {
     this.depth = Math.max(0, this.depth - pop);
   }
 
+  /** The transcendental tail: its operand load(s), then the instruction. */
+  private transcendental(): void {
+    const r = this.rng;
+    const ops: [number, string, CcClass, number, number][] = [
+      [0xfe, 'FSIN', 'trig', 0, 1], [0xff, 'FCOS', 'trig', 0, 1], [0xfb, 'FSINCOS', 'trig', 1, 1], [0xf2, 'FPTAN', 'trig', 1, 1],
+      [0xf3, 'FPATAN', 'c1', -1, 2], [0xf0, 'F2XM1', 'c1', 0, 1], [0xf1, 'FYL2X', 'c1', -1, 2], [0xf9, 'FYL2XP1', 'c1', -1, 2],
+    ];
+    const [b, nm, cc, dd, nops] = r.pick(ops);
+    for (let i = nops - 1; i >= 0; i--) {
+      if (i > 0 && r.chance(0.1)) continue; // sometimes the y operand is whatever ST(1) holds
+      this.emit(memOp(0xdb, 5, this.operand('m80', transBytes(r, nm, i > 0))), 'c1', 'FLD m80');
+      this.depth = Math.min(8, this.depth + 1);
+    }
+    this.emit([0xd9, b], cc, nm);
+    this.depth = Math.max(0, Math.min(8, this.depth + dd));
+  }
+
   next(): X87Case {
     const r = this.rng;
     this.insns = [];
@@ -361,6 +414,7 @@ export class X87Generator {
       else if (k < 88) this.unary();
       else this.misc();
     }
+    if (masked && r.chance(0.2)) this.transcendental();
     // epilogue
     this.emit([0xdf, 0xe0], 'none', 'FNSTSW AX', 'epilogue');
     this.emit(memOp(0xdd, 6, SAVE_OFF), 'none', 'FNSAVE m108', 'epilogue');
