@@ -940,6 +940,7 @@ function trig(kind: number): Handler {
   return (cpu, insn) => {
     const fpu = start(cpu, insn);
     const pushes = kind >= 2;
+    fpu.sw &= ~SW_C2; // stack faults too report C2 = 0 (host)
     if (fpu.isEmpty(0)) {
       if (!fpu.underflow()) return;
       fpu.setIndefinite(0);
@@ -950,7 +951,9 @@ function trig(kind: number): Handler {
       return;
     }
     if (pushes && !fpu.isEmpty(7)) {
+      // masked: the operand (now ST(1)) becomes the indefinite too, as for FXTRACT (host)
       fpu.pushOverflow();
+      if ((fpu.cw & FE_IE) !== 0) fpu.setIndefinite(1);
       return;
     }
     fpu.get(0, fpu.a);
