@@ -152,6 +152,24 @@ describe('CPUID, RDTSC, MSRs, UD2', () => {
     expect(cpu.trap.vector).toBe(VEC_GP);
   });
 
+  it('RDPMC reads PerfCtr0/1 (40 bits); other indices #GP(0)', () => {
+    // wrmsr (PerfCtr1); rdpmc; rdpmc
+    const { cpu } = machine([0x0f, 0x30, 0x0f, 0x33, 0x0f, 0x33], true);
+    const r = cpu.reg32;
+    r[1] = 0xc2;
+    r[0] = 0xfffffff0 | 0;
+    r[2] = 0;
+    cpu.run(1);
+    r[1] = 1;
+    r[0] = 0;
+    r[2] = 0;
+    cpu.run(1);
+    expect([r[0], r[2]]).toEqual([0xfffffff0 | 0, 0xff]);
+    r[1] = 2;
+    expect(cpu.run(1)).toBe(Exit.TRAP);
+    expect(cpu.trap.vector).toBe(VEC_GP);
+  });
+
   it('RDTSC with CR4.TSD at CPL 3 is #GP(0); RDMSR at CPL 3 is #GP(0)', () => {
     const { cpu } = machine([0x0f, 0x31, 0x0f, 0x32], true);
     cpu.cr0 |= CR0_PE;

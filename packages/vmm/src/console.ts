@@ -20,6 +20,8 @@ export class ScriptedConsole implements SerialSink {
   private step = 0;
   /** The tail of the output being compared with the current `expect`. */
   private window = '';
+  /** Called with the step's index when it matches (timestamps, progress). */
+  onMatch: (index: number) => void = () => {};
 
   constructor(
     private readonly steps: readonly ScriptStep[],
@@ -39,6 +41,7 @@ export class ScriptedConsole implements SerialSink {
       this.window = '';
       this.from = this.out.length;
       if (current.send !== undefined) this.send(new TextEncoder().encode(current.send));
+      this.onMatch(this.step - 1);
     }
   }
 

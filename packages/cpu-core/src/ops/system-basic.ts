@@ -8,7 +8,7 @@ import type { Instruction } from '@vmm86/x86-decoder';
 import type { Cpu, Handler } from '../cpu.js';
 import { defineOps } from '../handlers.js';
 import {
-  CR0_PE, CR4_TSD, EFLAGS_DF, EFLAGS_IF, EFLAGS_VM, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, VEC_BR,
+  CR0_PE, CR4_PCE, CR4_TSD, EFLAGS_DF, EFLAGS_IF, EFLAGS_VM, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, VEC_BR,
   VEC_GP, VEC_UD,
 } from '../state.js';
 
@@ -200,6 +200,20 @@ const wrmsr: Handler = (cpu) => {
   }
 };
 
+/**
+ * RDPMC: ECX selects PerfCtr0 or PerfCtr1 (their 40 bits in EDX:EAX). At CPL > 0 it needs
+ * CR4.PCE; an index other than 0 or 1 is #GP(0) (SDM Vol. 2, RDPMC, P6 family).
+ */
+const rdpmc: Handler = (cpu) => {
+  if ((cpu.cr4 & CR4_PCE) === 0) requireCpl0(cpu);
+  const idx = (cpu.reg32[1] as number) >>> 0;
+  if (idx > 1) cpu.fault(VEC_GP, 0);
+  const file = msrFile(cpu);
+  const slot = P6_MSRS.get(0xc1 + idx) as number;
+  cpu.reg32[0] = file[2 * slot] as number;
+  cpu.reg32[2] = (file[2 * slot + 1] as number) & 0xff;
+};
+
 const ud: Handler = (cpu) => cpu.fault(VEC_UD);
 
 defineOps({
@@ -231,6 +245,7 @@ defineOps({
   Rdtsc: rdtsc,
   Rdmsr: rdmsr,
   Wrmsr: wrmsr,
+  Rdpmc: rdpmc,
   Ud2: ud,
   Ud1_Gv_Ev: ud,
   Ud0_Gv_Ev: ud,
