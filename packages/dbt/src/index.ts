@@ -1,0 +1,2 @@
+// @vmm86/dbt — public API.
+export {};

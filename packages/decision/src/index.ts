@@ -1,0 +1,2 @@
+// @vmm86/decision — public API.
+export {};

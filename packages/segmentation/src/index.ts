@@ -1,0 +1,2 @@
+// @vmm86/segmentation — public API.
+export {};

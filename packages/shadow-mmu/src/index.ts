@@ -1,0 +1,2 @@
+// @vmm86/shadow-mmu — public API.
+export {};
