@@ -18,21 +18,12 @@
 // (bit-exact), and so are the compares (FCOM/FUCOM/FCOMI/FUCOMI/FICOM/FTST: `compare`) and
 // FXAM (`classify`): one implementation, cross-checked against the host FPU.
 //
-// APPROXIMATE (documented exception to bit-exactness, issue 4): the transcendentals are
-// computed on JavaScript doubles (Math.sin/cos/tan/atan2/log2/pow), then widened to 80
-// bits; their operand checks, stack handling and flags (IE, DE, ZE, PE, C1 = 0, C2 for
-// FSIN/FCOS/FSINCOS/FPTAN out of range |x| >= 2^63) follow the SDM:
-//
-// | instruction | result                         | differs from the P6 by                        |
-// |-------------|--------------------------------|-----------------------------------------------|
-// | FSIN FCOS   | Math.sin / Math.cos of double  | up to 2^11 ulp of 80-bit (double rounding of  |
-// | FSINCOS     |                                | the operand and of the result); more near     |
-// | FPTAN       | Math.tan, then pushes +1.0     | multiples of pi (the P6 reduces with a 66-bit |
-// |             |                                | pi, we with the double's exact argument)      |
-// | FPATAN      | Math.atan2(ST1, ST0)           | up to 2^11 ulp of 80-bit                      |
-// | F2XM1       | Math.expm1(x * ln 2)           | up to 2^11 ulp of 80-bit                      |
-// | FYL2X       | ST1 * Math.log2(ST0)           | up to 2^11 ulp; overflow/underflow not raised |
-// | FYL2XP1     | ST1 * Math.log1p(ST0) / ln 2   | up to 2^11 ulp                                |
+// The transcendentals are transcendental.ts: correctly rounded 80-bit results (RC applies,
+// PC does not), the x87's 66-bit-pi argument reduction, every computed result inexact (PE),
+// |x| >= 2^63 -> C2 = 1 with the operand unchanged. Against the host x87 they are bit-exact
+// except where the host's own evaluation is 1 ulp off (table: test/x87/native/trans.ts and
+// the README); where the SDM leaves a case undefined (F2XM1 |x| > 1, FYL2XP1 x <= -1) they
+// do what this host does, noted at each case below.
 //
 // FRSTPM (DB E5, 287 XL only) raises #UD on the P6, as QEMU and Bochs model it.
 
@@ -884,7 +875,7 @@ const frstor: Handler = (cpu, insn) => {
   }
 };
 
-// ---- transcendentals (transcendental.ts: correctly rounded; see the table at the top) --------
+// ---- transcendentals (transcendental.ts; see the top of the file) ----------------------------
 
 /** FXAM classes as float80's `classify` returns them (C3 C2 C0; C1, the sign, masked off). */
 const CLASS_UNSUPPORTED = 0;
