@@ -1107,16 +1107,16 @@ function yl2xp1Special(fpu: Fpu, y: F80, x: F80, out: F80): number {
     setSpecial(out, ys, 0x7fff, 0x80000000);
     return 1;
   }
+  if (cy === CLASS_ZERO || cy === CLASS_INFINITY) {
+    setSpecial(out, ys ^ xs, cy === CLASS_ZERO ? 0 : 0x7fff, cy === CLASS_ZERO ? 0 : 0x80000000);
+    return 1;
+  }
   if (xs !== 0 && (x.se & 0x7fff) >= 16383) {
     // x <= -1 (log2 of 1 + x <= 0): this host (AMD) returns x, inexact
     out.se = x.se;
     out.hi = x.hi;
     out.lo = x.lo;
     fpu.raise(FE_PE);
-    return 1;
-  }
-  if (cy === CLASS_ZERO || cy === CLASS_INFINITY) {
-    setSpecial(out, ys ^ xs, cy === CLASS_ZERO ? 0 : 0x7fff, cy === CLASS_ZERO ? 0 : 0x80000000);
     return 1;
   }
   return 0;
