@@ -270,6 +270,10 @@ export class TranslationCache {
   invalidate(ccf: Ccf): void {
     if (!ccf.valid) return;
     ccf.valid = false;
+    this.drop(ccf);
+  }
+
+  private drop(ccf: Ccf): void {
     this.stats.invalidations++;
     for (const s of ccf.incoming) if (s.from.valid && s.chained === ccf) this.unpatch(s);
     ccf.incoming.length = 0;
@@ -304,7 +308,10 @@ export class TranslationCache {
     const list = this.byPage.get(page);
     if (list === undefined) return 0;
     const victims = [...list];
-    for (const c of victims) this.invalidate(c);
+    // All of them die before any is dropped, so jumps between victims are not unchained
+    // one by one only to be discarded.
+    for (const c of victims) c.valid = false;
+    for (const c of victims) this.drop(c);
     this.stats.invalidatedPages++;
     return victims.length;
   }
