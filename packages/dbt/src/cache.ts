@@ -14,9 +14,10 @@
 
 import type { Instruction } from '@vmm86/x86-decoder';
 import type { DbtPorts } from './ports.js';
+import { Emitter, R32 } from './emit.js';
 import { CalloutKind, Translator } from './translate.js';
-import { UnitDecoder } from './unit.js';
-import type { Reason } from './unit.js';
+import { Reason, UnitDecoder } from './unit.js';
+import { VCPU } from './vcpu-area.js';
 
 export interface TranslationContext {
   /** Guest CS base (fetch address = csBase + eip). */
@@ -69,7 +70,9 @@ export interface ExitSite {
 export interface CalloutSite {
   readonly kind: CalloutKind;
   readonly reason: Reason;
-  readonly ccf: Ccf;
+  /** The CCF the site belongs to; null for the shared indirect-target probe's miss. */
+  readonly ccf: Ccf | null;
+  /** Guest EIP of the instruction (-1 for the probe's miss: the target is in gs:[TARGET]). */
   readonly guestEip: number;
   readonly nextEip: number;
   /** EXIT: the guest successor. */
@@ -118,7 +121,7 @@ export interface CacheStats {
   live: number;
 }
 
-const STUB = [0xcd, 0, 0x0f, 0x1f, 0x00];
+const STUB: readonly number[] = [0xcd, 0, 0x0f, 0x1f, 0x00];
 const TWO32 = 0x100000000;
 
 export class TranslationCache {
@@ -132,18 +135,110 @@ export class TranslationCache {
   private top = 0;
   private readonly mem: Uint8Array;
   private readonly base: number;
+  private readonly stub: number[];
+  /** The per-vCPU area (indirect-target table), when the caller gave it. */
+  private readonly area: DataView | null;
+  /** TC offset of the indirect-target probe, and of its miss path (what empty slots point at). */
+  private probeStart = -1;
+  private probeMiss = -1;
+  /** The context the indirect-target table's entries belong to. */
+  private hashCtx: TranslationContext | null = null;
   readonly stats: CacheStats;
 
   constructor(private readonly ports: DbtPorts) {
     this.units = new UnitDecoder(ports.code);
-    this.translator = new Translator({ vector: ports.callout.vector });
+    const a = ports.area;
+    this.area = a !== undefined ? new DataView(a.buffer, a.byteOffset, a.byteLength) : null;
+    if (a !== undefined && a.byteLength < VCPU.SIZE) throw new Error(`dbt: the per-vCPU area needs ${VCPU.SIZE} bytes`);
+    this.translator = new Translator({ vector: ports.callout.vector, probe: this.area !== null });
     this.mem = ports.tc.bytes;
     this.base = ports.tc.linearBase >>> 0;
-    STUB[1] = ports.callout.vector;
+    this.stub = [...STUB];
+    this.stub[1] = ports.callout.vector;
     this.stats = {
       translations: 0, guestInstructions: 0, lookups: 0, misses: 0, chainPatches: 0, unchains: 0,
       invalidations: 0, invalidatedPages: 0, flushes: 0, used: 0, capacity: this.mem.length, live: 0,
     };
+    this.installProbe();
+  }
+
+  /**
+   * The shared indirect-target probe, at the start of the arena (re-emitted after a flush).
+   * Flag-free: the guest's arithmetic flags are live across it. Only EAX and ECX are used,
+   * saved in the vCPU area and restored on both paths.
+   */
+  private installProbe(): void {
+    if (this.area === null) return;
+    const e = new Emitter(128);
+    e.movGsReg(VCPU.SAVE_EAX, R32.EAX);
+    e.movGsReg(VCPU.SAVE_ECX, R32.ECX);
+    e.movRegGs(R32.ECX, VCPU.TARGET);
+    e.movzxRegReg8(R32.EAX, R32.ECX);
+    e.movRegGsIndex8(R32.EAX, VCPU.HASH, R32.EAX);
+    e.leaAdd(R32.ECX, R32.ECX, R32.EAX); // zero iff the slot's key is -target
+    const hit = e.jecxz(0);
+    const miss = e.pos;
+    e.movRegGs(R32.ECX, VCPU.SAVE_ECX);
+    e.movRegGs(R32.EAX, VCPU.SAVE_EAX);
+    e.int(this.ports.callout.vector);
+    const after = e.pos;
+    e.buf[hit] = e.pos - (hit + 1);
+    e.movzxRegGs8(R32.EAX, VCPU.TARGET);
+    e.movRegGsIndex8(R32.EAX, VCPU.HASH + 4, R32.EAX);
+    e.movGsReg(VCPU.JUMP, R32.EAX);
+    e.movRegGs(R32.ECX, VCPU.SAVE_ECX);
+    e.movRegGs(R32.EAX, VCPU.SAVE_EAX);
+    e.jmpGs(VCPU.JUMP);
+    const code = e.bytes();
+    const start = this.top;
+    this.mem.set(code, start);
+    this.top += code.length;
+    this.stats.used = this.top;
+    this.probeStart = start;
+    this.probeMiss = start + miss;
+    this.sites.set(start + after, {
+      kind: CalloutKind.INDIRECT, reason: Reason.NONE, ccf: null, guestEip: -1, nextEip: -1, target: 0, exit: null,
+      insn: null, resume: (this.base + start + after) >>> 0,
+    });
+    this.ports.tc.written(start, code.length);
+    this.clearHash();
+  }
+
+  private clearHash(): void {
+    const a = this.area;
+    if (a === null) return;
+    const miss = (this.base + this.probeMiss) >>> 0;
+    for (let i = 0; i < VCPU.HASH_ENTRIES; i++) {
+      a.setUint32(VCPU.HASH + i * 8, 0, true);
+      a.setUint32(VCPU.HASH + i * 8 + 4, miss, true);
+    }
+    this.hashCtx = null;
+  }
+
+  /** The indirect-target table holds entries of one context; another one empties it. */
+  private useContext(ctx: TranslationContext): void {
+    const h = this.hashCtx;
+    if (h !== null && h.mode === ctx.mode && h.bits === ctx.bits && h.csBase === ctx.csBase) return;
+    if (h !== null) this.clearHash();
+    this.hashCtx = { ...ctx };
+  }
+
+  /**
+   * Handles an INDIRECT callout: `target` is the guest EIP the code left for (the monitor
+   * reads it from gs:[VCPU.TARGET]). Translates on a miss, enters the target in the
+   * indirect-target table, and returns the linear address to continue at.
+   */
+  indirect(target: number, ctx: TranslationContext): number | FetchFault {
+    const c = this.get(target >>> 0, ctx);
+    if (!(c instanceof Ccf)) return c;
+    const a = this.area;
+    if (a !== null) {
+      this.useContext(ctx);
+      const slot = VCPU.HASH + (target & 0xff) * 8;
+      a.setUint32(slot, -(target >>> 0) >>> 0, true);
+      a.setUint32(slot + 4, (this.base + c.start) >>> 0, true);
+    }
+    return (this.base + c.start) >>> 0;
   }
 
   private static key(eip: number, ctx: TranslationContext): number {
@@ -167,6 +262,7 @@ export class TranslationCache {
 
   /** Linear address to run the translation of `eip` from (translating on a miss). */
   entry(eip: number, ctx: TranslationContext): number | FetchFault {
+    this.useContext(ctx);
     const c = this.get(eip, ctx);
     return c instanceof Ccf ? (this.base + c.start) >>> 0 : c;
   }
@@ -179,6 +275,7 @@ export class TranslationCache {
     const size = t.code.length;
     if (size > this.mem.length) throw new Error(`dbt: a CCF of ${size} bytes exceeds the translation cache`);
     if (this.top + size > this.mem.length) this.flush();
+    if (this.top + size > this.mem.length) throw new Error(`dbt: a CCF of ${size} bytes does not fit beside the probe`);
     const start = this.top;
     this.top += size;
     this.stats.used = this.top;
@@ -212,6 +309,14 @@ export class TranslationCache {
         kind: s.kind, reason: s.reason, ccf, guestEip: s.guestEip, nextEip: s.nextEip, target: s.target,
         exit: s.kind === CalloutKind.EXIT ? (exitAt.get(s.after) ?? null) : null, insn: s.insn, resume,
       });
+    }
+    for (const j of t.probeJumps) {
+      const at = start + j;
+      const rel = this.probeStart - (at + 4);
+      this.mem[at] = rel & 0xff;
+      this.mem[at + 1] = (rel >>> 8) & 0xff;
+      this.mem[at + 2] = (rel >>> 16) & 0xff;
+      this.mem[at + 3] = (rel >>> 24) & 0xff;
     }
     this.ports.tc.written(start, size);
     this.stats.translations++;
@@ -260,7 +365,7 @@ export class TranslationCache {
   }
 
   private unpatch(site: ExitSite): void {
-    this.mem.set(STUB, site.at);
+    this.mem.set(this.stub, site.at);
     site.chained = null;
     this.ports.tc.written(site.at, 5);
     this.stats.unchains++;
@@ -287,6 +392,14 @@ export class TranslationCache {
     }
     if (this.byKey.get(ccf.key) === ccf) this.byKey.delete(ccf.key);
     for (const off of ccf.siteOffs) if (this.sites.get(off)?.ccf === ccf) this.sites.delete(off);
+    const a = this.area;
+    if (a !== null) {
+      const slot = VCPU.HASH + (ccf.eip & 0xff) * 8;
+      if (a.getUint32(slot + 4, true) === ((this.base + ccf.start) >>> 0)) {
+        a.setUint32(slot, 0, true);
+        a.setUint32(slot + 4, (this.base + this.probeMiss) >>> 0, true);
+      }
+    }
     for (const p of ccf.pages) {
       const list = this.byPage.get(p);
       if (list === undefined) continue;
@@ -328,6 +441,7 @@ export class TranslationCache {
     this.stats.flushes++;
     this.stats.used = 0;
     this.stats.live = 0;
+    this.installProbe();
   }
 
   /** The guest instruction executing at TC linear address `eip` (for precise faults). */

@@ -44,6 +44,11 @@ const CASES: [string, (e: Emitter) => unknown, string, string][] = [
   ['lea esp,[esp+d]', (e) => e.lea(4, 4, 8), 'Lea_Gv_M', 'lea    esp,[esp+0x8]'],
   ['lea eax,[ebx+d]', (e) => e.lea(0, 3, -4), 'Lea_Gv_M', 'lea    eax,[ebx-0x4]'],
   ['cmp r32,imm32', (e) => e.cmpRegImm(1, 7), 'Cmp_Ev_Iz', 'cmp    ecx,0x7'],
+  ['movzx r32,r8', (e) => e.movzxRegReg8(0, 1), 'Movzx_Gv_Eb', 'movzx  eax,cl'],
+  ['movzx r32,gs:[] byte', (e) => e.movzxRegGs8(0, 0xc), 'Movzx_Gv_Eb', 'movzx  eax,BYTE PTR gs:0xc'],
+  ['mov r32,gs:[d+i*8]', (e) => e.movRegGsIndex8(0, 0x100, 0), 'Mov_Gv_Ev', 'mov    eax,DWORD PTR gs:[eax*8+0x100]'],
+  ['lea r32,[a+b]', (e) => e.leaAdd(1, 1, 0), 'Lea_Gv_M', 'lea    ecx,[ecx+eax*1]'],
+  ['jecxz', (e) => e.jecxz(0x10), 'Jecxz_Jb', 'jecxz  0x1010'],
   ['test r32,r32', (e) => e.testRegReg(0, 3), 'Test_Ev_Gv', 'test   eax,ebx'],
 ];
 

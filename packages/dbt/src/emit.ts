@@ -308,6 +308,45 @@ export class Emitter {
     this.u32(disp);
   }
 
+  /** movzx r32, r8 (register form). */
+  movzxRegReg8(reg: number, src8: number): void {
+    this.u8(0x0f);
+    this.u8(0xb6);
+    this.u8(0xc0 | ((reg & 7) << 3) | (src8 & 7));
+  }
+
+  /** movzx r32, byte gs:[disp]. */
+  movzxRegGs8(reg: number, disp: number): void {
+    this.u8(GS);
+    this.u8(0x0f);
+    this.u8(0xb6);
+    this.modrmDisp32(reg, disp);
+  }
+
+  /** mov r32, dword gs:[disp + index*8] (a table in the monitor area). */
+  movRegGsIndex8(reg: number, disp: number, index: number): void {
+    this.u8(GS);
+    this.u8(0x8b);
+    this.u8(((reg & 7) << 3) | 4);
+    this.u8(0xc0 | ((index & 7) << 3) | 5);
+    this.u32(disp);
+  }
+
+  /** lea r32, [a + b]: a flag-free add (with `jecxz`, a flag-free compare). */
+  leaAdd(reg: number, a: number, b: number): void {
+    this.u8(0x8d);
+    this.u8(((reg & 7) << 3) | 4);
+    this.u8(((b & 7) << 3) | (a & 7));
+  }
+
+  /** jecxz rel8 to a buffer position (flag-free branch). */
+  jecxz(to: number): number {
+    this.u8(0xe3);
+    const at = this.pos;
+    this.u8(to - (at + 1));
+    return at;
+  }
+
   /** cmp r32, imm32. */
   cmpRegImm(reg: number, imm: number): void {
     this.u8(0x81);

@@ -56,4 +56,10 @@ export interface DbtPorts {
   readonly tc: TcMemory;
   readonly trace: CodeTrace;
   readonly callout: CalloutConvention;
+  /**
+   * The per-vCPU area's bytes (what GS addresses during BT, at least `VCPU.SIZE` of them).
+   * With it, indirect transfers probe the indirect-target table in-TC and reach the monitor
+   * only on a miss; without it, every indirect transfer is a callout.
+   */
+  readonly area?: Uint8Array;
 }

@@ -66,11 +66,18 @@ export interface Translation {
   mapFlags: Uint8Array;
   exits: ExitSpec[];
   callouts: CalloutSpec[];
+  /** Positions of rel32 fields to point at the indirect-target probe. */
+  probeJumps: number[];
 }
 
 export interface TranslateOptions {
   /** `int` vector of callouts and unchained exits. */
   vector: number;
+  /**
+   * Indirect transfers jump to the shared in-TC probe (a `jmp rel32` whose field the cache
+   * patches after placement) instead of ending in a callout of their own.
+   */
+  probe?: boolean;
 }
 
 const FS = 4;
@@ -92,6 +99,8 @@ export class Translator {
     const mapFlags = new Uint8Array(n);
     const exits: ExitSpec[] = [];
     const callouts: CalloutSpec[] = [];
+    const probeJumps: number[] = [];
+    const probe = this.opts.probe === true;
     const mask = u.bits === 16 ? 0xffff : 0xffffffff;
     const vector = this.opts.vector;
     let fsGs = false;
@@ -111,6 +120,10 @@ export class Translator {
       exits.push({ at, target });
     };
     const indirectExit = (guestEip: number, nextEip: number): void => {
+      if (probe) {
+        probeJumps.push(em.jmp(0));
+        return;
+      }
       em.int(vector);
       callouts.push({ kind: CalloutKind.INDIRECT, reason: Reason.NONE, after: em.pos, guestEip, nextEip, target: 0, insn: null });
     };
@@ -269,7 +282,7 @@ export class Translator {
     if (u.stop !== Stop.TRANSFER || last === Cls.CALLOUT) {
       exitStub(n > 0 ? (u.insns[n - 1] as Instruction).ip : u.eip, u.endEip, u.endEip);
     }
-    return { code: em.bytes(), mapTc, mapEip, mapLen, mapFlags, exits, callouts };
+    return { code: em.bytes(), mapTc, mapEip, mapLen, mapFlags, exits, callouts, probeJumps };
   }
 
   /** A private decoded copy for a callout site (the unit's records are reused). */

@@ -22,14 +22,26 @@ export const VCPU = {
   SAVE_EAX: 0x10,
   /** Scratch for the lahf/seto image of the arithmetic flags. */
   SAVE_FLAGS: 0x14,
+  /** Scratch for ECX in the indirect-target probe. */
+  SAVE_ECX: 0x18,
+  /** The TC address the indirect-target probe jumps through. */
+  JUMP: 0x1c,
   /** Virtual selectors ES, CS, SS, DS, FS, GS (guest RPL), one dword each, in `Seg` order. */
   VSEL: 0x20,
   /** Hardware selector (shadow or cached entry) that makes FS address the guest's FS. */
   HW_FS_FOR_FS: 0x38,
   /** Hardware selector that makes FS address the guest's GS. */
   HW_FS_FOR_GS: 0x3c,
+  /**
+   * Indirect-target table: HASH_ENTRIES pairs { -guestEip, TC linear address }, indexed by
+   * the low byte of the guest EIP (the only flag-free hash: movzx). Written by the
+   * translator (`TranslationCache`), read by the in-TC probe. Keys are stored negated so
+   * the probe compares with `lea` + `jecxz` and leaves the guest's flags alone.
+   */
+  HASH: 0x100,
+  HASH_ENTRIES: 256,
   /** Bytes the area needs. */
-  SIZE: 0x40,
+  SIZE: 0x900,
 } as const;
 
 /** The arithmetic and status bits pushf takes from hardware EFLAGS: CF PF AF ZF SF TF DF OF. */
