@@ -1,6 +1,7 @@
 // Command-line parsing for `vmm86 run`, free of I/O so it is tested directly. Flags follow
 // QEMU's where QEMU has one (-kernel, -initrd, -append, -m, -serial, -debugcon, -bios).
 
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseNumber, withUsageErrors } from './args.js';
 import { UsageError } from './errors.js';
@@ -26,7 +27,7 @@ export interface RunArgs {
   readonly script: string | undefined;
 }
 
-export const RUN_USAGE: string = `usage: vmm86 run --kernel FILE [options]
+export const RUN_USAGE: string = `usage: vmm86 run [--kernel FILE] [options]
        vmm86 run --bios FILE [options]
 
 Boots a guest on the vmm86 PC (a Pentium II class CPU, 8259 PICs, 8254 PIT, CMOS/RTC,
@@ -35,6 +36,7 @@ terminal.
 
 options:
   --kernel FILE          a Linux bzImage (boot protocol >= 2.06) or a Multiboot v1 kernel
+                         (default: the bundled demo OS, guests/demo-os)
   --initrd FILE          initial ramdisk (Linux) / first module (Multiboot)
   --append TEXT          kernel command line
   --bios FILE            a ROM image mapped below 1 MiB and below 4 GiB; starts at the reset vector
@@ -59,6 +61,9 @@ Exit status: 0 when the guest powers off, halts or resets; (V << 1) | 1 when it 
 port 0xF4 (QEMU's isa-debug-exit); 3 on a triple fault (the CPU state is printed); 2 for a
 usage error; 1 for a guest that cannot be loaded.
 `;
+
+/** The guest `vmm86 run` boots when given none: the repository's demo OS (same path from src/ and dist/). */
+export const DEFAULT_GUEST: string = fileURLToPath(new URL('../../../guests/demo-os/demo-os.bin', import.meta.url));
 
 const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1 << 20, K: 1 << 10, M: 1 << 20, G: 1 << 30 };
 
@@ -130,10 +135,12 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
     script: values.script,
   };
   if (help) return args;
-  if (args.kernel === undefined && args.bios === undefined) {
-    throw new UsageError("run: nothing to boot: give --kernel FILE or --bios FILE (try 'vmm86 run --help')");
-  }
   if (args.kernel !== undefined && args.bios !== undefined) throw new UsageError('run: --kernel and --bios exclude each other');
+  if (args.kernel === undefined && args.bios === undefined) {
+    if (args.initrd !== undefined) throw new UsageError('run: --initrd needs --kernel');
+    // Nothing named: the bundled demo OS (guests/demo-os), which needs nothing downloaded.
+    return { ...args, kernel: DEFAULT_GUEST };
+  }
   if (args.kernel === undefined && (args.initrd !== undefined || values.append !== undefined)) {
     throw new UsageError('run: --initrd and --append need --kernel');
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseChardev, parseRunArgs, parseSize } from '../src/run-args.js';
+import { existsSync } from 'node:fs';
+import { DEFAULT_GUEST, parseChardev, parseRunArgs, parseSize } from '../src/run-args.js';
 
 describe('vmm86 run: arguments', () => {
   it('parses sizes as QEMU does (bare numbers are MiB)', () => {
@@ -31,8 +32,15 @@ describe('vmm86 run: arguments', () => {
     expect(d).toMatchObject({ memoryBytes: 128 << 20, serial: { kind: 'stdio' }, debugcon: { kind: 'none' }, realtime: false, stats: false });
   });
 
+  it('boots the bundled demo OS when no guest is named', () => {
+    const a = parseRunArgs([]);
+    expect(a.kernel).toBe(DEFAULT_GUEST);
+    expect(existsSync(DEFAULT_GUEST)).toBe(true);
+    expect(parseRunArgs(['--append', 'fault']).append).toBe('fault');
+  });
+
   it.each([
-    [[], "run: nothing to boot: give --kernel FILE or --bios FILE (try 'vmm86 run --help')"],
+    [['--initrd', 'i'], 'run: --initrd needs --kernel'],
     [['--kernel', 'k', '--bios', 'b'], 'run: --kernel and --bios exclude each other'],
     [['--bios', 'b', '--initrd', 'i'], 'run: --initrd and --append need --kernel'],
     [['--kernel', 'k', '--monitor', 'vmware'], '--monitor vmware: the monitor is not built yet; use --monitor none'],
