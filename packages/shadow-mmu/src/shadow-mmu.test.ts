@@ -352,6 +352,20 @@ describe('page-table coherency', () => {
     expect(s.mmu.traceState(PT0 >>> 12)).toBe(0);
   });
 
+  it('unshadows a page table that keeps being written without being used', () => {
+    const s = guest();
+    pte(s, PT0, 0x10000, DATA | P | RW | US | PTE_D);
+    access(s, PD, 0x10000, false, 'de');
+    for (let k = 0; k < 63; k++) s.mmu.writeGuestPhys(PT0 + 0x800 + (k & 7) * 4, 4, k + 1);
+    expect(s.mmu.traceState(PT0 >>> 12)).toBe(TRACE_WRITE);
+    access(s, PD, 0x10000, false, 'de'); // still mapped: no fill, the count goes on
+    s.mmu.writeGuestPhys(PT0 + 0x800, 4, 1);
+    expect(s.mmu.traceState(PT0 >>> 12)).toBe(0);
+    expect(s.mmu.stats.unshadowed).toBe(1);
+    expect(access(s, PD, 0x10000, false, 'de')).toMatchObject({ result: 'ok', hidden: 1 });
+    expect(s.mmu.traceState(PT0 >>> 12)).toBe(TRACE_WRITE);
+  });
+
   it('keeps cached roots coherent while they are switched out', () => {
     const s = guest();
     const PD2 = 0x3000;

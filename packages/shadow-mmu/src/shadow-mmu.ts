@@ -107,6 +107,8 @@ export interface ShadowMmuStats {
   monitor: number;
   /** Shadow PTEs dropped because a traced guest page-table entry or directory entry changed. */
   coherencyDrops: number;
+  /** Shadow page tables given up because the guest kept writing them without using them. */
+  unshadowed: number;
   rootSwitches: number;
   rootEvictions: number;
 }
@@ -131,6 +133,9 @@ const SLOT_FREE = 0;
 const SLOT_DIR = 1;
 const SLOT_PT = 2;
 
+/** Guest stores to a shadowed page table, with no fill through it in between, before it is unshadowed. */
+const UNSHADOW_AFTER_WRITES = 64;
+
 const SHADOW_PDE_BITS = PTE_P | PTE_RW | PTE_US | PTE_A;
 
 export class ShadowMmu {
@@ -143,6 +148,7 @@ export class ShadowMmu {
     mmio: 0,
     monitor: 0,
     coherencyDrops: 0,
+    unshadowed: 0,
     rootSwitches: 0,
     rootEvictions: 0,
   };
@@ -163,6 +169,7 @@ export class ShadowMmu {
   private readonly slotGpn: Int32Array;
   private readonly slotNext: Int32Array; // free list, or the per-guest-page list of PT shadows
   private readonly slotPrev: Int32Array;
+  private readonly slotWrites: Uint16Array;
   private freeHead: number;
   /** Host pages that hold shadow tables: the pmap must never hand them to the guest. */
   private readonly isShadowHost: Uint8Array;
@@ -221,6 +228,7 @@ export class ShadowMmu {
     this.slotGpn = new Int32Array(n).fill(-1);
     this.slotNext = new Int32Array(n);
     this.slotPrev = new Int32Array(n).fill(-1);
+    this.slotWrites = new Uint16Array(n);
     for (let s = 0; s < n; s++) this.slotNext[s] = s + 1 < n ? s + 1 : -1;
     this.freeHead = 0;
     this.isShadowHost = new Uint8Array(hostPages);
@@ -288,6 +296,18 @@ export class ShadowMmu {
   currentRootAddress(): number {
     const root = this.cur >= 0 ? this.roots[this.cur] : undefined;
     return root === undefined ? -1 : this.hostAddr(root.dirSlot);
+  }
+
+  /** The cached roots (for statistics, debugging and tests). Allocates: not for the fault path. */
+  listRoots(): { kind: RootKind; cr3: number; address: number; current: boolean }[] {
+    const out: { kind: RootKind; cr3: number; address: number; current: boolean }[] = [];
+    for (let r = 0; r < this.roots.length; r++) {
+      const root = this.roots[r];
+      if (root !== undefined) {
+        out.push({ kind: root.kind, cr3: root.cr3, address: this.hostAddr(root.dirSlot), current: r === this.cur });
+      }
+    }
+    return out;
   }
 
   /** Guest INVLPG: drops the shadow entry of that page in the current address space's roots. */
@@ -593,11 +613,22 @@ export class ShadowMmu {
     if (old === now) return;
     // Setting A or D (only) leaves every shadow valid.
     if (((old ^ now) & ~(PTE_A | PTE_D)) === 0 && (old & now) === old) return;
-    for (let s = this.ptHead[gpn] as number; s >= 0; s = this.slotNext[s] as number) {
+    let s = this.ptHead[gpn] as number;
+    while (s >= 0) {
+      const next = this.slotNext[s] as number;
       if ((this.mirror[s * 1024 + index] as number) !== 0) {
         this.dropPte(s, index);
         this.stats.coherencyDrops++;
       }
+      // A table written again and again with no access through it in between has most
+      // likely been recycled as data (vmware-monitor.md §4.4): stop shadowing and tracing it.
+      const writes = (this.slotWrites[s] as number) + 1;
+      this.slotWrites[s] = writes;
+      if (writes >= UNSHADOW_AFTER_WRITES) {
+        this.freeTable(s);
+        this.stats.unshadowed++;
+      }
+      s = next;
     }
     if (this.pdUse[gpn] !== 0 && index !== MONITOR_PDI) {
       for (let r = 0; r < this.roots.length; r++) {
@@ -691,6 +722,7 @@ export class ShadowMmu {
     if (s < 0) s = this.newTable(root, pdi, ptGpn);
     // Shadowing a guest table may just have traced the very page being mapped.
     if (this.wCount[gpn] !== 0) pte &= ~(PTE_RW | PTE_D);
+    this.slotWrites[s] = 0;
     const e = s * 1024 + i;
     const old = this.mirror[e] as number;
     if ((old & PTE_P) !== 0) this.unlink(e);
@@ -733,6 +765,7 @@ export class ShadowMmu {
     this.slotRoot[s] = this.roots.indexOf(root);
     this.slotPdi[s] = pdi;
     this.slotGpn[s] = ptGpn;
+    this.slotWrites[s] = 0;
     this.slotPrev[s] = -1;
     this.slotNext[s] = -1;
     if (ptGpn >= 0 && ptGpn < this.guestPages) {

@@ -153,13 +153,14 @@ export function refWalk(
   user: boolean,
   wp: boolean,
   pse: boolean,
+  commit = true,
 ): number {
   lin >>>= 0;
   const code = (write ? PF_W : 0) | (user ? PF_U : 0);
-  const pdeAddr = (cr3 & ~0xfff) + (lin >>> 22) * 4;
+  const pdeAddr = ((cr3 & ~0xfff) >>> 0) + (lin >>> 22) * 4;
   const rd = (a: number): number => (a + 4 <= mem.byteLength ? mem.getInt32(a, true) : -1);
   const wr = (a: number, v: number): void => {
-    if (a + 4 <= mem.byteLength) mem.setInt32(a, v, true);
+    if (commit && a + 4 <= mem.byteLength) mem.setInt32(a, v, true);
   };
   const ok = (r: number): boolean =>
     !((user && (r & PTE_US) === 0) || (write && (r & PTE_RW) === 0 && (user || wp)));
@@ -178,7 +179,7 @@ export function refWalk(
     ref.dirty = write || (pde & PTE_D) !== 0;
     return ((pde & 0xffc00000) | (lin & 0x3fffff)) >>> 0;
   }
-  const pteAddr = (pde & ~0xfff) + ((lin >>> 12) & 1023) * 4;
+  const pteAddr = ((pde & ~0xfff) >>> 0) + ((lin >>> 12) & 1023) * 4;
   const pte = rd(pteAddr);
   if ((pte & PTE_P) === 0) {
     ref.error = code;
