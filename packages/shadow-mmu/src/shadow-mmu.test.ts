@@ -19,9 +19,9 @@ import {
   TRACE_RW,
   TRACE_WRITE,
   type TraceOwner,
-} from './index.ts';
-import { Fake, HOST_RAM_OFFSET, MONITOR_PDE, setup, shadowMappings, type Setup } from '../test/fakes.ts';
-import { access, CR0_ON, CR4_ON, PD, pde, PT0, pte } from '../test/helpers.ts';
+} from './index.js';
+import { Fake, HOST_RAM_OFFSET, MONITOR_PDE, setup, shadowMappings, type Setup } from '../test/fakes.js';
+import { access, CR0_ON, CR4_ON, PD, pde, PT0, pte } from '../test/helpers.js';
 
 const P = PTE_P;
 const RW = PTE_RW;

@@ -68,9 +68,9 @@ import {
   type FaultClass,
   type RootKind,
   type TraceKind,
-} from './constants.ts';
-import { Pmap } from './pmap.ts';
-import type { ShadowMmuPorts, TraceOwner } from './ports.ts';
+} from './constants.js';
+import { Pmap } from './pmap.js';
+import type { ShadowMmuPorts, TraceOwner } from './ports.js';
 
 export interface ShadowMmuOptions {
   /**

@@ -17,7 +17,7 @@ import {
   type ShadowMmuOptions,
   type PmapResolver,
   type ShadowMmuPorts,
-} from '../src/index.ts';
+} from '../src/index.js';
 
 /** Guest page gpn lives in host page gpn + HOST_RAM_OFFSET; monitor pages come from MONITOR_HOST_BASE up. */
 export const HOST_RAM_OFFSET = 0x40;

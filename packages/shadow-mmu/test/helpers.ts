@@ -9,8 +9,8 @@ import {
   PF_U,
   PF_W,
   type FaultClass,
-} from '../src/index.ts';
-import { hw, shadowWalk, type Setup } from './fakes.ts';
+} from '../src/index.js';
+import { hw, shadowWalk, type Setup } from './fakes.js';
 
 export const PD = 0x1000;
 export const PT0 = 0x2000;

@@ -32,9 +32,9 @@ import {
   TRACE_RW,
   TRACE_WRITE,
   type TraceOwner,
-} from '../src/index.ts';
-import { HOST_RAM_OFFSET, MONITOR_PDE, MONITOR_PT_HPN, ref, refWalk, rng, setup, type Setup } from './fakes.ts';
-import { access, type Mode } from './helpers.ts';
+} from '../src/index.js';
+import { HOST_RAM_OFFSET, MONITOR_PDE, MONITOR_PT_HPN, ref, refWalk, rng, setup, type Setup } from './fakes.js';
+import { access, type Mode } from './helpers.js';
 
 const GUEST_PAGES = 1024; // 4 MiB of guest RAM
 const TABLE_PAGES = 12; // guest pages 1..12 hold directories and page tables
