@@ -101,6 +101,11 @@ describe('TranslationCache', () => {
     expect(j.target).toBe(BASE + b.start);
     expect(b.incoming).toHaveLength(1);
     expect(cache.stats.chainPatches).toBe(1);
+    // The jcc itself now jumps to the target; unchaining would send it back to the stub.
+    expect(at(p, BASE + a.start).target).toBe(BASE + b.start);
+    cache.invalidate(b);
+    expect(at(p, BASE + a.start).target).toBe(BASE + a.exits[1]!.at);
+    expect(at(p, BASE + a.exits[1]!.at).opcode).toBe(0xcd);
     // The fall-through stub is still a callout until it runs.
     expect(at(p, BASE + a.exits[0]!.at).opcode).toBe(0xcd);
     cache.chain(fall!);
@@ -185,6 +190,23 @@ describe('TranslationCache', () => {
     expect(r).toBe(BASE);
     expect(cache.stats.chainPatches).toBe(0);
     expect(before[a.exits[0]!.at]).toBe(0xcd);
+  });
+
+  it('requestExit turns every chained jump back into a callout, and chains return lazily', () => {
+    const { p, cache } = setup([[0x1000, [0x90, 0xeb, 0xfd]], [0x2000, [0x75, 0x0e]], [0x2002, [0xeb, 0xfc]], [0x2010, [0xc3]]]);
+    const a = ccf(cache.get(0x1000, CTX));
+    const b = ccf(cache.get(0x2000, CTX));
+    for (const s of exits(cache, b)) cache.chain(s);
+    expect(cache.stats.chainPatches).toBe(4); // a's self-loop, b's two exits, 0x2002 -> b
+    expect(cache.requestExit()).toBe(4);
+    for (const c of [a, b, ccf(cache.get(0x2002, CTX))]) {
+      for (const e of c.exits) expect(at(p, BASE + e.at).opcode).toBe(0xcd);
+      expect(c.incoming).toHaveLength(0);
+    }
+    const self = exits(cache, a)[0]!;
+    expect(self.target).toBe(0x1000);
+    cache.chain(self);
+    expect(at(p, BASE + a.exits[0]!.at).target).toBe(BASE + a.start);
   });
 
   it('indirect exits leave through a site whose target the monitor looks up in the hash', () => {

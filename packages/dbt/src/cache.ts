@@ -14,7 +14,7 @@
 
 import type { Instruction } from '@vmm86/x86-decoder';
 import type { DbtPorts } from './ports.js';
-import { Emitter, R32 } from './emit.js';
+import { Emitter, R32, writeU32 } from './emit.js';
 import { CalloutKind, Translator } from './translate.js';
 import { Reason, UnitDecoder } from './unit.js';
 import { VCPU } from './vcpu-area.js';
@@ -63,6 +63,8 @@ export interface ExitSite {
   readonly at: number;
   /** Guest EIP of the successor (same CS and context as `from`). */
   readonly target: number;
+  /** TC offset of the rel32 of the jcc whose taken path is this stub, or -1. */
+  readonly jcc: number;
   chained: Ccf | null;
 }
 
@@ -298,7 +300,7 @@ export class TranslationCache {
     }
     const exitAt = new Map<number, ExitSite>();
     for (const e of t.exits) {
-      const site: ExitSite = { from: ccf, at: start + e.at, target: e.target, chained: null };
+      const site: ExitSite = { from: ccf, at: start + e.at, target: e.target, jcc: e.jcc < 0 ? -1 : start + e.jcc, chained: null };
       ccf.exits.push(site);
       exitAt.set(e.at + 2, site);
     }
@@ -310,14 +312,7 @@ export class TranslationCache {
         exit: s.kind === CalloutKind.EXIT ? (exitAt.get(s.after) ?? null) : null, insn: s.insn, resume,
       });
     }
-    for (const j of t.probeJumps) {
-      const at = start + j;
-      const rel = this.probeStart - (at + 4);
-      this.mem[at] = rel & 0xff;
-      this.mem[at + 1] = (rel >>> 8) & 0xff;
-      this.mem[at + 2] = (rel >>> 16) & 0xff;
-      this.mem[at + 3] = (rel >>> 24) & 0xff;
-    }
+    for (const j of t.probeJumps) writeU32(this.mem, start + j, this.probeStart - (start + j + 4));
     this.ports.tc.written(start, size);
     this.stats.translations++;
     this.stats.guestInstructions += u.count;
@@ -351,13 +346,14 @@ export class TranslationCache {
 
   private patch(site: ExitSite, target: Ccf): void {
     const at = site.at;
-    const rel = target.start - (at + 5);
     const m = this.mem;
     m[at] = 0xe9;
-    m[at + 1] = rel & 0xff;
-    m[at + 2] = (rel >>> 8) & 0xff;
-    m[at + 3] = (rel >>> 16) & 0xff;
-    m[at + 4] = (rel >>> 24) & 0xff;
+    writeU32(m, at + 1, target.start - (at + 5));
+    // A taken jcc goes straight to the target instead of through its stub.
+    if (site.jcc >= 0) {
+      writeU32(m, site.jcc, target.start - (site.jcc + 4));
+      this.ports.tc.written(site.jcc, 4);
+    }
     site.chained = target;
     target.incoming.push(site);
     this.ports.tc.written(at, 5);
@@ -366,9 +362,37 @@ export class TranslationCache {
 
   private unpatch(site: ExitSite): void {
     this.mem.set(this.stub, site.at);
+    if (site.jcc >= 0) {
+      writeU32(this.mem, site.jcc, site.at - (site.jcc + 4));
+      this.ports.tc.written(site.jcc, 4);
+    }
     site.chained = null;
     this.ports.tc.written(site.at, 5);
     this.stats.unchains++;
+  }
+
+  /**
+   * Makes running translated code reach the monitor at the next CCF boundary (brief §2.4:
+   * a virtual interrupt became pending): every chained exit becomes a callout again and the
+   * indirect-target table empties. The guest is then between two guest instructions: at an
+   * EXIT site its EIP is the site's `target`, at an INDIRECT one it is gs:[TARGET]. Chains
+   * come back lazily as exits run. Returns how many jumps were unchained.
+   */
+  requestExit(): number {
+    let n = 0;
+    for (const c of this.order) {
+      if (!c.valid) continue;
+      for (const s of c.exits) {
+        const t = s.chained;
+        if (t === null) continue;
+        this.unpatch(s);
+        const k = t.incoming.indexOf(s);
+        if (k >= 0) t.incoming.splice(k, 1);
+        n++;
+      }
+    }
+    this.clearHash();
+    return n;
   }
 
   /** Drops one CCF: unchains the stubs that enter it, forgets its key, sites and pages. */

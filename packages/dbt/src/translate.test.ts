@@ -19,14 +19,14 @@ describe('Translator: each class reads back as the expected forms', () => {
     const t = tr([0x01, 0xd8, 0xeb, 0x10]);
     expect(disasm(t.code)).toEqual(['add eax,ebx', ...STUB]);
     expect([...t.code.subarray(0, 2)]).toEqual([0x01, 0xd8]);
-    expect(t.exits).toEqual([{ at: 2, target: 0x1014 }]);
+    expect(t.exits).toEqual([{ at: 2, target: 0x1014, jcc: -1 }]);
     expect(t.callouts[0]).toMatchObject({ kind: CalloutKind.EXIT, after: 4, guestEip: 0x1002, target: 0x1014 });
   });
 
   it('jcc: a rel32 jcc to the taken stub, then the fall-through stub', () => {
     const t = tr([0x75, 0x10]);
     expect(disasm(t.code)).toEqual(['jne 0xb', ...STUB, ...STUB]);
-    expect(t.exits).toEqual([{ at: 6, target: 0x1002 }, { at: 11, target: 0x1012 }]);
+    expect(t.exits).toEqual([{ at: 6, target: 0x1002, jcc: -1 }, { at: 11, target: 0x1012, jcc: 2 }]);
   });
 
   it('loop keeps the guest condition and skips the fall-through stub when taken', () => {
@@ -39,7 +39,7 @@ describe('Translator: each class reads back as the expected forms', () => {
   it('call rel pushes the guest return address, not a TC address', () => {
     const t = tr([0xe8, 0x10, 0, 0, 0]);
     expect(disasm(t.code)).toEqual(['push 0x1005', ...STUB]);
-    expect(t.exits).toEqual([{ at: 5, target: 0x1015 }]);
+    expect(t.exits).toEqual([{ at: 5, target: 0x1015, jcc: -1 }]);
     const t16 = tr([0x66, 0xe8, 0x10, 0x00], 0x1000);
     expect(disasm(t16.code)[0]).toBe('pushw 0x1004');
   });

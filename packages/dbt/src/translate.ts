@@ -40,6 +40,8 @@ export interface ExitSpec {
   at: number;
   /** Guest EIP of the successor. */
   target: number;
+  /** Position of the rel32 of a jcc that reaches this stub (chaining retargets it too), or -1. */
+  jcc: number;
 }
 
 export interface CalloutSpec {
@@ -112,12 +114,12 @@ export class Translator {
         fsGs = false;
       }
     };
-    const exitStub = (guestEip: number, target: number, nextEip: number): void => {
+    const exitStub = (guestEip: number, target: number, nextEip: number, jcc = -1): void => {
       const at = em.pos;
       em.int(vector);
       callouts.push({ kind: CalloutKind.EXIT, reason: Reason.NONE, after: em.pos, guestEip, nextEip, target, insn: null });
       em.nop3();
-      exits.push({ at, target });
+      exits.push({ at, target, jcc });
     };
     const indirectExit = (guestEip: number, nextEip: number): void => {
       if (probe) {
@@ -227,7 +229,7 @@ export class Translator {
           const rel = em.jcc(insn.opcode & 15, 0);
           exitStub(eip, next, next);
           em.patch32(rel, em.pos - (rel + 4));
-          exitStub(eip, insn.target, next);
+          exitStub(eip, insn.target, next, rel);
           break;
         }
         case Cls.LOOP: {
