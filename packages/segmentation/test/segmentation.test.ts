@@ -493,7 +493,34 @@ describe('random tables (checklist 1 and 2)', () => {
         if (fields(lo, hi).p && l <= h && linear(fields(lo, hi).base, l) + (h - l + 1) > M) fail(`load ${sel.toString(16)}: reaches the monitor`);
         if (l <= h && fields(lo, hi).base !== seg.base[reg]) fail(`load ${sel.toString(16)}: base differs`);
       }
+      // DE: a register the decision may trust is loadable by the hardware from the guest's
+      // own selector at CPL 3, and gives the guest's base and a range inside the guest's
+      let usable = 0;
+      for (let i = 0; i < 20000 && failures.length < 10; i++) {
+        const ti = (next() & 1) !== 0;
+        const sel = ((next() % (ti ? 64 : gdtCount)) << 3) | (ti ? 4 : 0) | 3;
+        const reg = (next() & 1) !== 0 ? SEG_SS : SEG_DS;
+        if (seg.loadSegment(reg, sel, 3) < 0 || seg.segmentShadow(reg) !== SegmentShadow.USABLE) continue;
+        usable++;
+        const [hGdt, hLdt] = hardwareTables(m, seg);
+        if (checkLoad(hGdt, hLdt, sel, 3, reg === SEG_SS) !== LOAD_OK) fail(`DE ${sel.toString(16)}: usable but refused`);
+        if ((sel & 0xfffc) === 0) continue;
+        const t = (sel & 4) !== 0 ? 1 : 0;
+        const lo = m.hw[t][(sel >>> 3) * 2] as number;
+        const hi = m.hw[t][(sel >>> 3) * 2 + 1] as number;
+        const [l, h] = validOffsets(lo, hi);
+        const g = (t === 1 ? gLdt : gGdt).read(sel >>> 3);
+        if (g === null) {
+          fail(`DE ${sel.toString(16)}: usable but the guest entry is unreadable`);
+          continue;
+        }
+        const [gl, gh] = validOffsets(g[0], g[1]);
+        if (fields(lo, hi).base !== seg.base[reg] || (l <= h && (l < gl || h > gh))) {
+          fail(`DE ${sel.toString(16)}: shadow grants more than the guest`);
+        }
+      }
       expect(failures.join('\n')).toBe('');
+      expect(usable).toBeGreaterThan(200);
     });
   }
 });
