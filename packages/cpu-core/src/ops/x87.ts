@@ -600,7 +600,14 @@ function fprem(ieee: boolean): Handler {
     fpu.get(1, fpu.b);
     const cc = ieee ? F.prem1(ctx, fpu.a, fpu.b, fpu.r) : F.prem(ctx, fpu.a, fpu.b, fpu.r);
     fpu.raise(ctx.flags);
-    if (cc < 0) return;
+    if (cc < 0 || cc === F.CC_NOQ) {
+      // No quotient (NaN operand, invalid operation masked or not, unmasked DE): C1 = 0 and
+      // C2 = 0 as after a stack fault, C0 C3 unchanged (the host; the SDM defines C0 C3 C1
+      // only as quotient bits, and C1 = 0 on a stack fault).
+      fpu.sw &= ~(SW_C1 | SW_C2);
+      if (cc >= 0) fpu.set(0, fpu.r);
+      return;
+    }
     fpu.setCc(ccBits(cc));
     fpu.set(0, fpu.r);
   };

@@ -14,8 +14,9 @@
 //                                     (the FPU puts exp in ST0 then pushes sig)
 //   prem (ctx, a, b, out): number     FPREM  (a = ST0, b = ST1) -> out = partial remainder
 //   prem1(ctx, a, b, out): number     FPREM1 (IEEE remainder)
-//        return -1 when the destination is not written (unmasked exception), otherwise the
-//        condition codes as CC_* bits: C2 = incomplete, C0 = q2, C3 = q1, C1 = q0.
+//        return -1 when the destination is not written (unmasked exception), CC_NOQ when
+//        `out` holds a NaN (NaN operand, masked invalid) and there is no quotient, otherwise
+//        the condition codes as CC_* bits: C2 = incomplete, C0 = q2, C3 = q1, C1 = q0.
 //   compare(ctx, a, b, quiet): number FCOM (quiet = false: IE for any NaN) / FUCOM (quiet =
 //        true: IE only for SNaN) of a (ST0) with b; returns CC_* bits: 0 for a > b,
 //        CC_C0 for a < b, CC_C3 for a = b, CC_C3|CC_C2|CC_C0 for unordered; -1 when an
@@ -50,6 +51,8 @@ export const CC_C0: number = 1;
 export const CC_C1: number = 2;
 export const CC_C2: number = 4;
 export const CC_C3: number = 8;
+/** prem/prem1: no quotient (NaN operand, masked invalid); `out` is written. */
+export const CC_NOQ: number = 16;
 
 const BIAS = 16383;
 const WRAP = 24576;
@@ -697,9 +700,9 @@ function premN(d: number): number {
 function premCore(ctx: FpCtx, a: F80, b: F80, out: F80, ieee: boolean): number {
   ctx.c1 = 0;
   const ka = kind(a), kb = kind(b);
-  if (ka === K_UNSUP || kb === K_UNSUP) return invalid(ctx, out) ? 0 : -1;
-  if (isNan(ka) || isNan(kb)) return nanResult(ctx, a, ka, b, kb, out) ? 0 : -1;
-  if (ka === K_INF || kb === K_ZERO) return invalid(ctx, out) ? 0 : -1;
+  if (ka === K_UNSUP || kb === K_UNSUP) return invalid(ctx, out) ? CC_NOQ : -1;
+  if (isNan(ka) || isNan(kb)) return nanResult(ctx, a, ka, b, kb, out) ? CC_NOQ : -1;
+  if (ka === K_INF || kb === K_ZERO) return invalid(ctx, out) ? CC_NOQ : -1;
   if (!denormCheck(ctx, ka, kb)) return -1;
   if (ka === K_ZERO) { copy(out, a); return 0; }
   if (kb === K_INF) { unpackA(a); W0 = AH; W1 = AL; W2 = 0; ST = 0; finishReg(ctx, AS, AE, 64, out); ctx.c1 = 0; return 0; }

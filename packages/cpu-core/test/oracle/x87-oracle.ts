@@ -19,10 +19,10 @@
 //   |                                        | FCOMI* leaves them unchanged (kept as they were)      |
 //   | C0 C1 C2 C3 after FLDCW, FFREE         | SDM: undefined (FLDCW is in the prelude, so a case    |
 //   |                                        | starts with all four undefined)                       |
-//   | C0 C1 C3 after FPREM/FPREM1 with C2=1  | SDM: quotient bits only on complete reduction; masked |
-//   |   or without a quotient                | unless FPREM is the last body instruction, the final  |
-//   |                                        | C2=0 and ST(0) is not a NaN (NaN operand or invalid:  |
-//   |                                        | no quotient exists; the host then keeps C0/C3)        |
+//   | C0 C1 C3 after FPREM/FPREM1 unless it  | SDM: quotient bits only on complete reduction (C2=0). |
+//   |   is the last body instruction and the | Without a quotient (stack fault, NaN operand, invalid |
+//   |   final C2 = 0                          | masked or not, unmasked DE) C1 = C2 = 0 and C0 C3 are |
+//   |                                        | unchanged, as the host: compared too                  |
 //   | EFLAGS                                 | the integer oracle's rule (flag-rule.ts); no x87      |
 //   |                                        | instruction leaves an arithmetic flag undefined       |
 //
@@ -43,7 +43,7 @@ import { C2, CC_ALL, prefixCase, SAVE_OFF, X87Generator, type X87Case } from './
 import { WSIZE } from './layout.js';
 
 /** Condition-code bits (in FSW positions) left undefined by the instructions executed. */
-export function ccUndefined(c: X87Case, native: Outcome, init: Uint8Array, executed: number = c.insns.length): number {
+export function ccUndefined(c: X87Case, native: Outcome, executed: number = c.insns.length): number {
   let u = 0;
   let prem = 0;
   let premLast = false;
@@ -63,11 +63,9 @@ export function ccUndefined(c: X87Case, native: Outcome, init: Uint8Array, execu
     }
   }
   // FPREM/FPREM1 is the last body instruction: its C0/C1/C3 are the quotient bits when the
-  // final C2 = 0 and a remainder was computed (ST(0) of the image is not a NaN: for NaN
-  // operands and invalid operations there is no quotient).
-  const b = (i: number): number => native.diff.get(SAVE_OFF + 28 + i) ?? init[SAVE_OFF + 28 + i]!;
-  const st0NaN = (((b(9) << 8) | b(8)) & 0x7fff) === 0x7fff && !(b(7) === 0x80 && [0, 1, 2, 3, 4, 5, 6].every((i) => b(i) === 0));
-  if (prem !== 0 && premLast && native.vector === -1 && (native.regs[0]! & C2) === 0 && !st0NaN) u &= ~prem;
+  // final C2 = 0, or C1 = 0 with C0/C3 unchanged when there is no quotient (NaN operand,
+  // invalid operation, unmasked DE, stack fault).
+  if (prem !== 0 && premLast && native.vector === -1 && (native.regs[0]! & C2) === 0) u &= ~prem;
   return u;
 }
 
@@ -226,7 +224,7 @@ function ulpOnly(c: X87Case, init: Uint8Array, n: Outcome, k: Outcome, cc: numbe
 /** Compares one run; returns the (readable) differences after masking. */
 function check(c: X87Case, init: Uint8Array, n: Outcome, k: Outcome): { diffs: string[]; strictDiffers: boolean; ulp?: string } {
   const ex = executedCount(c, n);
-  const cc = ccUndefined(c, n, init, ex);
+  const cc = ccUndefined(c, n, ex);
   const mn = masked(n, init, cc);
   const mk = masked(k, init, cc);
   const d = compare(c, mn, mk);

@@ -694,6 +694,53 @@ describe('FPREM FPREM1', () => {
     // in the last partial quotient only, so C0 C3 C1 are not checked here.
   });
 
+  it('no quotient (invalid, NaN operand, unmasked DE): C1 = C2 = 0, C0 C3 unchanged (x87 oracle seed 1 #654514)', () => {
+    // The oracle's sequence, FCW 0x0272 (IE ZE OE unmasked, PC 53): FLD m80 +0; FLD m80 a
+    // tiny negative normal; FSUBR m32 -0x1.fffffep126 (rounded up in magnitude: PE, C1 = 1);
+    // FPREM1 with ST(1) = +0: invalid, unmasked, so ST(0) is kept and there is no quotient.
+    // The SDM defines FPREM1's C1 only as Q0 (0 on a stack fault); the host clears C1 (and
+    // C2) whenever no quotient is computed and keeps C0 C3 (as after a stack fault).
+    const tiny = [...le32(0xdfef3cb9), ...le32(0xa47a28db), ...le16(0x8033)];
+    const data = [...new Array<number>(16).fill(0), ...tiny, 0, 0, 0, 0, 0, 0, ...le32(0xfe7fffff)];
+    const body = [mem(0xdb, 5, DATA), mem(0xdb, 5, DATA + 16), mem(0xd8, 5, DATA + 32)];
+    let cpu = exec(body, [], data, 0x0272);
+    expect(sw(cpu) & (CC | EXC)).toBe(C1 | PE);
+    const before = st(cpu, 0);
+    cpu = exec([...body, FPREM1], [], data, 0x0272);
+    expect(st(cpu, 0)).toEqual(before);
+    expect(sw(cpu) & (CC | EXC | ES_B)).toBe(IE | PE | ES_B);
+    // With C0..C3 all set beforehand: C0 C3 kept, C1 C2 cleared, for FPREM and FPREM1 alike.
+    const SNAN: Reg = [0x7fff, 0xa0000000, 0];
+    const QNAN: Reg = [0x7fff, 0xc0000000, 0];
+    const DEN: Reg = [0, 0, 5];
+    const cases: [Reg[], number, Reg | undefined, number][] = [
+      // stack, FCW, ST(0) after (undefined: unchanged), exceptions
+      [[f80(5), f80(0)], 0x037e, undefined, IE], // unmasked invalid: ST(0) kept
+      [[f80(5), f80(0)], 0x037f, INDEF, IE], // masked invalid: the indefinite
+      [[f80(Infinity), f80(2)], 0x037e, undefined, IE],
+      [[SNAN, f80(1)], 0x037e, undefined, IE],
+      [[SNAN, f80(1)], 0x037f, [0x7fff, 0xe0000000, 0], IE], // masked: the SNaN quieted
+      [[QNAN, f80(1)], 0x037e, QNAN, 0],
+      [[DEN, f80(1)], 0x037d, undefined, DE], // unmasked DE
+      [[f80(7), DEN], 0x037d, undefined, DE],
+    ];
+    for (const insn of [FPREM, FPREM1]) {
+      for (const [stack, cw, r, exc] of cases) {
+        cpu = make(insn, stack, [], cw);
+        cpu.fpu.sw |= CC;
+        cpu.run(1);
+        const name = `${insn === FPREM ? 'FPREM' : 'FPREM1'} ${JSON.stringify(stack)} cw ${cw.toString(16)}`;
+        expect(st(cpu, 0), name).toEqual(r ?? stack[0]);
+        expect(sw(cpu) & (CC | EXC), name).toBe(C0 | C3 | exc);
+      }
+    }
+    // a complete reduction still sets all four: 1 rem 1 = 0, q = 1
+    cpu = make(FPREM1, [f80(1), f80(1)]);
+    cpu.fpu.sw |= CC;
+    cpu.run(1);
+    expect(sw(cpu) & (CC | EXC)).toBe(C1);
+  });
+
   it('invalid: ST(1) = 0 or ST(0) = inf -> IE, the indefinite; ST(1) = inf -> ST(0) unchanged', () => {
     for (const insn of [FPREM, FPREM1]) {
       let cpu = exec([insn], [f80(5), f80(0)]);

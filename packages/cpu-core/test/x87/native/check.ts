@@ -69,8 +69,10 @@ export function ours(c: Case): { line: string; swMask: number } {
     case 'prem': case 'prem1': {
       const v = (c.op === 'prem' ? fp.prem : fp.prem1)(ctx, rd(c.a, a), rd(c.b, b), r1);
       R1 = v >= 0 ? hx(r1) : '*';
-      if (v >= 0) { cc = v; swMask |= 0x4500; }
-      if (v < 0 || (v & fp.CC_C2) !== 0) swMask &= ~0x4300; // SDM: C0 C3 C1 undefined when incomplete
+      // No quotient (v < 0 or CC_NOQ): C1 = C2 = 0, C0 C3 unchanged (0 after the native FNINIT).
+      cc = v >= 0 ? v & ~fp.CC_NOQ : 0;
+      swMask |= 0x4500;
+      if (v >= 0 && (v & fp.CC_C2) !== 0) swMask &= ~0x4300; // SDM: C0 C3 C1 undefined when incomplete
       break;
     }
     case 'sqrt': case 'rndint': {
