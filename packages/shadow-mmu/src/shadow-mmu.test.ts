@@ -49,7 +49,7 @@ function recorder(): TraceOwner & { writes: number[][]; reads: number[][] } {
   return {
     writes,
     reads,
-    onWrite: (gpa, size, o, n) => void writes.push([gpa, size, o >>> 0, n >>> 0]),
+    onWrite: (gpa, size, o, n) => void writes.push([gpa, size, o, n]),
     onRead: (gpa, size) => void reads.push([gpa, size]),
   };
 }

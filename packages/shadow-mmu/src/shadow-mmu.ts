@@ -603,7 +603,10 @@ export class ShadowMmu {
   private notifyWrite(gpn: number, gpa: number, size: number, old: number, value: number): void {
     const list = this.owners.get(gpn);
     if (list === undefined) return;
-    for (let k = 0; k < list.length; k++) (list[k] as TraceRecord).owner.onWrite(gpa, size, old, value);
+    // Unsigned, whatever the memory port returns, so owners compare values without care.
+    const o = old >>> 0;
+    const v = value >>> 0;
+    for (let k = 0; k < list.length; k++) (list[k] as TraceRecord).owner.onWrite(gpa, size, o, v);
   }
 
   // ---------------------------------------------------------------- internals: coherency
