@@ -5,7 +5,7 @@ import { Ccf, TranslationCache, type CalloutSite, type FetchFault, type Translat
 import { CalloutKind } from './translate.ts';
 import { Reason } from './unit.ts';
 
-const CTX: TranslationContext = { csBase: 0, bits: 32, mode: 0 };
+const CTX: TranslationContext = { csBase: 0, bits: 32, mode: 0, cliInTc: true };
 const BASE = 0xffc00000;
 
 function setup(code: [number, number[]][], tcSize = 0x10000) {
@@ -49,6 +49,7 @@ describe('TranslationCache', () => {
     const a = ccf(cache.get(0x1000, CTX));
     expect(cache.lookup(0x1000, { ...CTX, mode: 1 })).toBeUndefined();
     expect(cache.lookup(0x1000, { ...CTX, bits: 16 })).toBeUndefined();
+    expect(cache.lookup(0x1000, { ...CTX, cliInTc: false })).toBeUndefined();
     expect(cache.lookup(0x1000, { ...CTX, csBase: 0x2000 })).toBeUndefined();
     const b = ccf(cache.get(0x1000, { ...CTX, csBase: 0x2000, mode: 1 }));
     expect(b).not.toBe(a);

@@ -25,8 +25,13 @@ export interface TranslationContext {
   /** Guest code size. */
   bits: 16 | 32;
   /**
+   * Virtual CPL <= virtual IOPL: cli runs in-TC. When false (guest user code under BT with
+   * IOPL < CPL), cli is a callout so the monitor can raise #GP.
+   */
+  cliInTc: boolean;
+  /**
    * Everything else the translation may assume, as a small non-negative integer chosen by
-   * the caller (virtual CPL, flat data segments…). Must be < 2^19.
+   * the caller (virtual CPL, flat data segments…). Must be < 2^18.
    */
   mode: number;
 }
@@ -220,7 +225,9 @@ export class TranslationCache {
   /** The indirect-target table holds entries of one context; another one empties it. */
   private useContext(ctx: TranslationContext): void {
     const h = this.hashCtx;
-    if (h !== null && h.mode === ctx.mode && h.bits === ctx.bits && h.csBase === ctx.csBase) return;
+    if (h !== null && h.mode === ctx.mode && h.bits === ctx.bits && h.csBase === ctx.csBase && h.cliInTc === ctx.cliInTc) {
+      return;
+    }
     if (h !== null) this.clearHash();
     this.hashCtx = { ...ctx };
   }
@@ -244,7 +251,7 @@ export class TranslationCache {
   }
 
   private static key(eip: number, ctx: TranslationContext): number {
-    return ((ctx.mode * 2 + (ctx.bits === 16 ? 1 : 0)) * TWO32) + (eip >>> 0);
+    return ((ctx.mode * 4 + (ctx.cliInTc ? 2 : 0) + (ctx.bits === 16 ? 1 : 0)) * TWO32) + (eip >>> 0);
   }
 
   /** The CCF for `eip` under `ctx`, if translated (the indirect-target hash lookup). */
@@ -273,7 +280,7 @@ export class TranslationCache {
   translate(eip: number, ctx: TranslationContext): Ccf | FetchFault {
     const u = this.units.decode(eip >>> 0, ctx.csBase, ctx.bits);
     if (u.count === 0) return { fetchFault: true, eip, linear: u.faultLinear };
-    const t = this.translator.translate(u);
+    const t = this.translator.translate(u, ctx.cliInTc);
     const size = t.code.length;
     if (size > this.mem.length) throw new Error(`dbt: a CCF of ${size} bytes exceeds the translation cache`);
     if (this.top + size > this.mem.length) this.flush();

@@ -5,7 +5,7 @@ import { Ccf, TranslationCache, type TranslationContext } from './cache.ts';
 import { CalloutKind } from './translate.ts';
 import { VCPU } from './vcpu-area.ts';
 
-const CTX: TranslationContext = { csBase: 0, bits: 32, mode: 0 };
+const CTX: TranslationContext = { csBase: 0, bits: 32, mode: 0, cliInTc: true };
 const BASE = 0xffc00000;
 /** The probe's miss path lies in its first 0x40 bytes; CCFs start after the whole probe (~0x65). */
 const PROBE_BYTES = 0x40;

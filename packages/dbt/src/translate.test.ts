@@ -78,6 +78,14 @@ describe('Translator: each class reads back as the expected forms', () => {
     ]);
   });
 
+  it('cli is a callout when the virtual IOPL does not allow it (user code under BT)', () => {
+    const g = new FakeGuest();
+    g.load(0x1000, [0xfa, 0x90, 0xc3]);
+    const t = new Translator({ vector: VECTOR }).translate(new UnitDecoder(g).decode(0x1000, 0, 32), false);
+    expect(disasm(t.code)).toEqual(['int 0x81', 'nop', 'pop DWORD PTR gs:0xc', 'int 0x81']);
+    expect(t.callouts[0]).toMatchObject({ kind: CalloutKind.INSN, reason: Reason.FLAGS, guestEip: 0x1000, nextEip: 0x1001 });
+  });
+
   it('mov r,Sreg and push Sreg read the virtual selectors', () => {
     const t = tr([0x8c, 0xc8, 0x66, 0x8c, 0xd3, 0x16, 0x66, 0x0f, 0xa8, 0xc3]);
     expect(disasm(t.code)).toEqual([

@@ -91,7 +91,11 @@ export class Translator {
 
   constructor(private readonly opts: TranslateOptions) {}
 
-  translate(u: Unit): Translation {
+  /**
+   * `cliInTc`: virtual CPL <= virtual IOPL, so cli cannot fault and clears the virtual IF
+   * in-TC; otherwise cli is a callout (the monitor raises #GP).
+   */
+  translate(u: Unit, cliInTc = true): Translation {
     const em = this.em;
     em.reset();
     const n = u.count;
@@ -189,7 +193,15 @@ export class Translator {
           copy(insn, start, -1);
           break;
         case Cls.CLI:
-          em.movGsImm(VCPU.VIF, 0);
+          if (cliInTc) {
+            em.movGsImm(VCPU.VIF, 0);
+            break;
+          }
+          em.int(vector);
+          callouts.push({
+            kind: CalloutKind.INSN, reason: Reason.FLAGS, after: em.pos, guestEip: eip, nextEip: next, target: 0,
+            insn: this.clone(u, i),
+          });
           break;
         case Cls.PUSHF:
           // The push is first and is the only access that can fault: restartable before it,
