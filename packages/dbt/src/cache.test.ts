@@ -75,6 +75,8 @@ describe('TranslationCache', () => {
     expect(loc(c.mapTc[2]!)).toMatchObject({ guestEip: 0x1003, fsHoldsGs: true });
     expect(loc(c.mapTc[2]! + 7)).toMatchObject({ guestEip: 0x1003, fsHoldsGs: true });
     expect(loc(c.mapTc[3]!)).toMatchObject({ guestEip: 0x1006, fsHoldsGs: false });
+    expect(loc(c.mapTc[3]!)).toMatchObject({ seqStart: BASE + c.mapTc[3]!, seqEnd: BASE + c.mapTc[3]! + 11 });
+    expect(loc(0)).toMatchObject({ seqStart: BASE, seqEnd: BASE + 1 });
     expect(cache.locate(BASE + c.size + 100)).toBeUndefined();
     expect(cache.locate(BASE - 1)).toBeUndefined();
   });

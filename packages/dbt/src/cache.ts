@@ -57,6 +57,8 @@ export class Ccf {
     readonly mapEip: Int32Array,
     readonly mapLen: Uint8Array,
     readonly mapFlags: Uint8Array,
+    /** Per guest instruction: TC offset where its sequence ends. */
+    readonly mapEnd: Int32Array,
     readonly pages: readonly number[],
     readonly guestInstructions: number,
   ) {}
@@ -100,6 +102,9 @@ export interface TcLocation {
   guestLength: number;
   /** FS holds the guest's GS at this point (a GS-rewritten instruction). */
   fsHoldsGs: boolean;
+  /** Linear TC address of the instruction's sequence start and end (stubs of a transfer included). */
+  seqStart: number;
+  seqEnd: number;
 }
 
 /** The first instruction of a requested TU cannot be fetched: raise the guest fault at `linear`. */
@@ -291,7 +296,10 @@ export class TranslationCache {
     this.mem.set(t.code, start);
     const mapTc = t.mapTc.map((p) => p + start);
     const key = TranslationCache.key(eip, ctx);
-    const ccf = new Ccf(key, eip >>> 0, { ...ctx }, start, size, mapTc, t.mapEip, t.mapLen, t.mapFlags, [...u.pages], u.count);
+    const mapEnd = t.mapEnd.map((p) => p + start);
+    const ccf = new Ccf(
+      key, eip >>> 0, { ...ctx }, start, size, mapTc, t.mapEip, t.mapLen, t.mapFlags, mapEnd, [...u.pages], u.count,
+    );
     const old = this.byKey.get(key);
     if (old !== undefined) this.invalidate(old);
     this.byKey.set(key, ccf);
@@ -475,7 +483,15 @@ export class TranslationCache {
     this.installProbe();
   }
 
-  /** The guest instruction executing at TC linear address `eip` (for precise faults). */
+  /**
+   * The guest instruction executing at TC linear address `eip` (for precise faults).
+   *
+   * A fault before a sequence's first guest-visible write leaves the guest exactly before
+   * `guestEip`. A trace fault on a later write of the same sequence (pushf rewriting its
+   * slot) does not: emulate the faulting TC instruction and resume after it. If that write
+   * invalidated this CCF, the bytes after `seqEnd` may be stale: run (or interpret) only up
+   * to `seqEnd`, then re-enter at `guestEip + guestLength` through `entry`.
+   */
   locate(eip: number): TcLocation | undefined {
     const off = ((eip >>> 0) - this.base) >>> 0;
     const o = this.order;
@@ -498,6 +514,7 @@ export class TranslationCache {
         return {
           ccf: c, index: a, guestEip: c.mapEip[a] as number, guestLength: c.mapLen[a] as number,
           fsHoldsGs: (c.mapFlags[a] as number) !== 0,
+          seqStart: (this.base + (m[a] as number)) >>> 0, seqEnd: (this.base + (c.mapEnd[a] as number)) >>> 0,
         };
       }
     }

@@ -66,6 +66,8 @@ export interface Translation {
   mapEip: Int32Array;
   mapLen: Uint8Array;
   mapFlags: Uint8Array;
+  /** Per guest instruction: end of its sequence (its exit stubs included). */
+  mapEnd: Int32Array;
   exits: ExitSpec[];
   callouts: CalloutSpec[];
   /** Positions of rel32 fields to point at the indirect-target probe. */
@@ -103,6 +105,7 @@ export class Translator {
     const mapEip = new Int32Array(n);
     const mapLen = new Uint8Array(n);
     const mapFlags = new Uint8Array(n);
+    const mapEnd = new Int32Array(n);
     const exits: ExitSpec[] = [];
     const callouts: CalloutSpec[] = [];
     const probeJumps: number[] = [];
@@ -288,6 +291,7 @@ export class Translator {
         }
       }
       if (fsGs) mapFlags[i] = MAP_FS_HOLDS_GS;
+      mapEnd[i] = em.pos;
     }
     restoreFs();
     // A TU that did not end in a transfer falls through to its successor; so does one that
@@ -296,7 +300,7 @@ export class Translator {
     if (u.stop !== Stop.TRANSFER || last === Cls.CALLOUT) {
       exitStub(n > 0 ? (u.insns[n - 1] as Instruction).ip : u.eip, u.endEip, u.endEip);
     }
-    return { code: em.bytes(), mapTc, mapEip, mapLen, mapFlags, exits, callouts, probeJumps };
+    return { code: em.bytes(), mapTc, mapEip, mapLen, mapFlags, mapEnd, exits, callouts, probeJumps };
   }
 
   /** A private decoded copy for a callout site (the unit's records are reused). */
