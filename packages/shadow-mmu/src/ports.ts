@@ -42,6 +42,13 @@ export type PmapResolver = (gpn: number) => number;
 /** Everything the shadow MMU needs, wired by the vmm. */
 export interface ShadowMmuPorts extends GuestMemoryPort, HostMemoryPort, TlbPort {
   resolveGuestPage?: PmapResolver;
+  /**
+   * Optional: the trace state of guest page `gpn` (traceState) may have changed — a page
+   * table or directory began or stopped being shadowed, or a trace was added or removed.
+   * A caller that lets some other agent (an interpreter) store to guest RAM uses it to
+   * route that agent's stores to traced pages through writeGuestPhys.
+   */
+  traceChanged?(gpn: number): void;
 }
 
 /**

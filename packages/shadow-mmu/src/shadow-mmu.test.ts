@@ -463,3 +463,27 @@ describe('guestTranslate', () => {
     expect(s.mmu.walkError).toBe(0);
   });
 });
+
+describe('traceChanged port', () => {
+  it('reports every page whose trace state changes: traces, guest directories and shadowed page tables', () => {
+    const changed: number[] = [];
+    const fake = Object.assign(new Fake(1024), { traceChanged: (gpn: number): void => void changed.push(gpn) });
+    const mmu = new ShadowMmu(fake, { monitorPde: MONITOR_PDE, guestPages: 1024, hostPages: 0x3000 });
+    for (let g = 0; g < 1024; g++) mmu.mapGuestPage(g, g + HOST_RAM_OFFSET);
+    const s = { fake, mmu };
+    pde(s, PD, 0, PT0 | P | RW | US);
+    pte(s, PT0, DATA, DATA | P | RW | US);
+    mmu.setGuestControl(CR0_ON, CR4_ON);
+    mmu.activate(PD, false);
+    expect(changed).toContain(PD >>> 12);
+    expect(mmu.traceState(PD >>> 12)).toBe(TRACE_WRITE);
+    mmu.triage(DATA, PF_W);
+    expect(changed).toContain(PT0 >>> 12);
+    changed.length = 0;
+    const h = mmu.trace(DATA >>> 12, TRACE_RW, recorder());
+    expect(changed).toEqual([DATA >>> 12]);
+    mmu.untrace(h);
+    expect(changed).toEqual([DATA >>> 12, DATA >>> 12]);
+    expect(mmu.traceState(DATA >>> 12)).toBe(0);
+  });
+});

@@ -456,6 +456,7 @@ export class ShadowMmu {
     if (kind === TRACE_RW) {
       this.rwCount[gpn] = (this.rwCount[gpn] as number) + 1;
       this.dropBackmap(gpn);
+      this.ports.traceChanged?.(gpn);
     } else {
       this.addWriteTrace(gpn);
     }
@@ -476,6 +477,7 @@ export class ShadowMmu {
     this.extCount[rec.gpn] = (this.extCount[rec.gpn] as number) - 1;
     if (rec.kind === TRACE_RW) this.rwCount[rec.gpn] = (this.rwCount[rec.gpn] as number) - 1;
     else this.wCount[rec.gpn] = (this.wCount[rec.gpn] as number) - 1;
+    this.ports.traceChanged?.(rec.gpn);
   }
 
   /** TRACE_WRITE and/or TRACE_RW bits for a guest page (internal page-table traces count as write). */
@@ -649,7 +651,10 @@ export class ShadowMmu {
   private addWriteTrace(gpn: number): void {
     const before = this.wCount[gpn] as number;
     this.wCount[gpn] = before + 1;
-    if (before === 0) this.downgradeBackmap(gpn);
+    if (before === 0) {
+      this.downgradeBackmap(gpn);
+      this.ports.traceChanged?.(gpn);
+    }
   }
 
   private downgradeBackmap(gpn: number): void {
@@ -798,6 +803,7 @@ export class ShadowMmu {
       else this.ptHead[g] = next;
       if (next >= 0) this.slotPrev[next] = prev;
       this.wCount[g] = (this.wCount[g] as number) - 1;
+      this.ports.traceChanged?.(g);
     }
     const root = this.roots[this.slotRoot[s] as number];
     if (root !== undefined) {
@@ -926,6 +932,7 @@ export class ShadowMmu {
       if (gpn < this.guestPages) {
         this.pdUse[gpn] = (this.pdUse[gpn] as number) - 1;
         this.wCount[gpn] = (this.wCount[gpn] as number) - 1;
+        this.ports.traceChanged?.(gpn);
       }
     }
     this.roots[r] = undefined;

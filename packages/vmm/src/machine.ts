@@ -15,6 +15,7 @@ import {
 } from '@vmm86/devices';
 import { LoaderError, type EntryState } from './loaders/types.js';
 import { PhysicalBus } from './physical.js';
+import { Monitor, MONITOR_BYTES, type MonitorStats } from './monitor/monitor.js';
 
 /** A serial port's host side: bytes the guest transmits. */
 export interface SerialSink {
@@ -35,6 +36,13 @@ export interface MachineConfig {
   serial2?: SerialSink;
   /** Port 0xE9 output. */
   debugcon?: SerialSink;
+  /**
+   * `none` (default): the guest runs natively on the hardware CPU. `vmware`: under the
+   * monitor (README "Monitor"): DE for guest CPL-3 code, the monitor's virtual CPU for the rest.
+   */
+  monitor?: 'none' | 'vmware';
+  /** The monitor's decision strategy (`@vmm86/decision`): vmware (default), always-bt, no-v86. */
+  decision?: string;
 }
 
 /** Why a run stopped for good. */
@@ -96,6 +104,8 @@ export interface MachineStats {
   ioSeconds: number;
   /** Interrupts acknowledged, per IRQ line (0-15; spurious ones counted at 7/15). */
   irqs: number[];
+  /** Under `monitor: 'vmware'`: the monitor's counters. */
+  monitor?: MonitorStats;
 }
 
 declare const performance: { now(): number };
@@ -130,6 +140,8 @@ export class Machine {
   readonly vga: Vga;
   readonly nsPerCycle: number;
   readonly realtime: boolean;
+  /** The monitor, when the machine runs under `monitor: 'vmware'`. */
+  readonly monitor: Monitor | undefined;
   /** Cycles of virtual time that passed with the CPU halted (skipped, not executed). */
   private idleCycles = 0;
   /** Cycles of virtual time spent waiting on I/O port accesses (see `IO_ACCESS_NS`). */
@@ -154,7 +166,10 @@ export class Machine {
     const hz = config.clockHz ?? 200e6;
     this.nsPerCycle = 1e9 / hz;
     this.realtime = config.realtime ?? false;
-    this.memory = new PhysicalBus(memoryBytes);
+    const monitored = (config.monitor ?? 'none') === 'vmware';
+    // Under the monitor, host memory is guest RAM followed by the monitor's own pages.
+    const host = monitored ? new Uint8Array(memoryBytes + MONITOR_BYTES) : undefined;
+    this.memory = new PhysicalBus(memoryBytes, host);
     this.ioCost = Math.max(1, Math.round(IO_ACCESS_NS / this.nsPerCycle));
     const bus = this.io;
     this.cpu = createCpu({
@@ -171,9 +186,10 @@ export class Machine {
       },
     });
     const cpu = this.cpu;
-    this.clock = new EventScheduler(() => (cpu.retired + this.idleCycles + this.ioCycles) * this.nsPerCycle);
+    this.monitor = host === undefined ? undefined : new Monitor(cpu, this.memory, host, config.decision);
+    this.clock = new EventScheduler(() => (this.retired() + this.idleCycles + this.ioCycles) * this.nsPerCycle);
     // A timer armed before the end of the current slice must end it.
-    this.clock.onEarlier = () => cpu.requestStop();
+    this.clock.onEarlier = () => this.endSlice();
 
     // A20 is the OR of the i8042 output port (which starts with it on) and port 0x92.
     const a20 = { kbd: true, fast: false };
@@ -185,6 +201,7 @@ export class Machine {
     pic.attach(this.io);
     pic.onIntr = (level) => {
       cpu.intrLine = level;
+      if (level) this.monitor?.interruptRaised();
     };
     cpu.acknowledge = () => {
       const vector = pic.acknowledge();
@@ -220,6 +237,18 @@ export class Machine {
     this.vga = new Vga(this.clock);
     this.vga.attach(this.io, this.memory);
     this.installFerr(irq(13));
+    this.monitor?.syncPageKinds();
+  }
+
+  /** Guest instructions retired, natively or (under the monitor) in DE and by the virtual CPU. */
+  retired(): number {
+    return this.cpu.retired + (this.monitor?.deRetired ?? 0);
+  }
+
+  /** Ends the current CPU slice after the instruction being executed. */
+  private endSlice(): void {
+    if (this.monitor !== undefined) this.monitor.requestStop();
+    else this.cpu.requestStop();
   }
 
   /** FERR# (x87 errors with CR0.NE = 0) raises IRQ 13 until the OS writes port 0xF0. */
@@ -235,7 +264,7 @@ export class Machine {
   private ioStall(): void {
     this.ioCycles += this.ioCost;
     this.cpu.tscOffset += this.ioCost;
-    if (this.now() >= this.sliceDeadline) this.cpu.requestStop();
+    if (this.now() >= this.sliceDeadline) this.endSlice();
   }
 
   private countIrq(vector: number): void {
@@ -258,7 +287,7 @@ export class Machine {
   /** Ends the run for good (the first reason wins) and ends the current CPU slice. */
   stop(reason: StopReason, exitCode: number, message: string): Stopped {
     this.stopped ??= { kind: 'stopped', reason, exitCode, message };
-    this.cpu.requestStop();
+    this.endSlice();
     return this.stopped;
   }
 
@@ -312,6 +341,7 @@ export class Machine {
     const low = image.subarray(Math.max(0, image.length - 0x20000));
     this.memory.mapRom(0x100000 - low.length, low, 'bios (low)');
     this.memory.mapRom(2 ** 32 - image.length, image, 'bios');
+    this.monitor?.syncPageKinds();
     this.cpu.reset();
   }
 
@@ -335,7 +365,7 @@ export class Machine {
       for (;;) {
         this.clock.runDue();
         if (this.stopped !== undefined) return this.stopped;
-        if (cpu.retired >= maxInstructions) {
+        if (this.retired() >= maxInstructions) {
           return this.stop('instruction-limit', 0, `stopped after ${maxInstructions} instructions (--max-instructions)`);
         }
         const deadline = this.clock.nextDeadline();
@@ -358,10 +388,10 @@ export class Machine {
           if (ahead > 20) return { kind: 'waiting', waitMs: ahead };
         }
         let budget = deadline === Infinity ? MAX_SLICE : Math.ceil((deadline - this.now()) / this.nsPerCycle);
-        budget = Math.max(1, Math.min(budget, MAX_SLICE, maxInstructions - cpu.retired));
+        budget = Math.max(1, Math.min(budget, MAX_SLICE, maxInstructions - this.retired()));
         this.slices++;
         this.sliceDeadline = deadline;
-        const exit = cpu.run(budget);
+        const exit = this.monitor !== undefined ? this.monitor.run(budget) : cpu.run(budget);
         this.sliceDeadline = Infinity;
         if (exit === Exit.SHUTDOWN) {
           return this.stop('shutdown', 3, `triple fault: the CPU shut down\n${describeCpu(cpu)}`);
@@ -413,7 +443,7 @@ export class Machine {
   }
 
   stats(): MachineStats {
-    const instructions = this.cpu.retired;
+    const instructions = this.retired();
     const wallSeconds = (performance.now() - this.wallStart) / 1000;
     return {
       instructions,
@@ -425,6 +455,7 @@ export class Machine {
       idleSeconds: (this.idleCycles * this.nsPerCycle) / 1e9,
       ioSeconds: (this.ioCycles * this.nsPerCycle) / 1e9,
       irqs: this.irqCounts.slice(),
+      ...(this.monitor !== undefined ? { monitor: this.monitor.stats() } : {}),
     };
   }
 }

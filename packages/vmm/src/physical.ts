@@ -35,10 +35,13 @@ export class PhysicalBus implements PhysicalMemory, MmioBus {
   private readonly handlers: MmioHandler[] = [OPEN_BUS];
   private readonly names: string[] = ['(open bus)'];
 
-  /** `ramBytes` must be a whole number of pages. */
-  constructor(ramBytes: number) {
+  /**
+   * `ramBytes` must be a whole number of pages. `backing` (at least `ramBytes` long) lets
+   * RAM be a view of a larger host memory: the monitor puts its own pages above it.
+   */
+  constructor(ramBytes: number, backing?: Uint8Array) {
     if (ramBytes % PAGE !== 0 || ramBytes <= 0) throw new RangeError(`RAM size ${ramBytes} is not a positive multiple of 4 KiB`);
-    this.ram = new Uint8Array(ramBytes);
+    this.ram = backing === undefined ? new Uint8Array(ramBytes) : backing.subarray(0, ramBytes);
     this.pageKind.fill(PAGE_RAM, 0, ramBytes / PAGE);
   }
 
