@@ -3,6 +3,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEFAULT_DECISION, decisionStrategies } from '@vmm86/vmm';
 import { parseNumber, withUsageErrors } from './args.js';
 import { UsageError } from './errors.js';
 
@@ -17,7 +18,9 @@ export interface RunArgs {
   readonly bios: string | undefined;
   /** RAM in bytes. */
   readonly memoryBytes: number;
-  readonly monitor: 'none';
+  readonly monitor: 'none' | 'vmware';
+  /** The monitor's decision strategy (with --monitor vmware). */
+  readonly decision: string;
   readonly serial: Chardev;
   readonly debugcon: Chardev;
   readonly realtime: boolean;
@@ -41,7 +44,11 @@ options:
   --append TEXT          kernel command line
   --bios FILE            a ROM image mapped below 1 MiB and below 4 GiB; starts at the reset vector
   --mem SIZE             RAM size: 128M (default), 512M, 1G, 65536K; a bare number is MiB
-  --monitor none         run natively on the hardware model (the monitor comes next)
+  --monitor none         run natively on the hardware model (default)
+  --monitor vmware       run under the VMware-style monitor: guest user code by direct
+                         execution, the rest by the monitor (--stats shows the split)
+  --decision NAME        the monitor's decision strategy: ${[...decisionStrategies.keys()].join(', ')}
+                         (default ${DEFAULT_DECISION})
   --serial DEV           COM1: stdio (default), file:PATH or none
   --debugcon DEV         port 0xE9 output: stdio, file:PATH or none (default)
   --realtime             tie guest time to the wall clock (default: deterministic virtual time)
@@ -100,6 +107,7 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
         bios: { type: 'string' },
         mem: { type: 'string', short: 'm' },
         monitor: { type: 'string' },
+        decision: { type: 'string' },
         serial: { type: 'string' },
         debugcon: { type: 'string' },
         realtime: { type: 'boolean' },
@@ -112,13 +120,14 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
   const help = values.help ?? false;
   if (positionals.length > 0) throw new UsageError(`run: unexpected argument '${positionals[0]}' (try 'vmm86 run --help')`);
   const monitor = values.monitor ?? 'none';
-  if (monitor !== 'none') {
-    throw new UsageError(
-      monitor === 'vmware'
-        ? "--monitor vmware: the monitor is not built yet; use --monitor none"
-        : `--monitor: unknown monitor '${monitor}' (available: none)`,
-    );
+  if (monitor !== 'none' && monitor !== 'vmware') {
+    throw new UsageError(`--monitor: unknown monitor '${monitor}' (available: none, vmware)`);
   }
+  const decision = values.decision ?? DEFAULT_DECISION;
+  if (!decisionStrategies.has(decision)) {
+    throw new UsageError(`--decision: unknown decision strategy '${decision}' (available: ${[...decisionStrategies.keys()].join(', ')})`);
+  }
+  if (values.decision !== undefined && monitor !== 'vmware') throw new UsageError('--decision needs --monitor vmware');
   const args: RunArgs = {
     help,
     kernel: values.kernel,
@@ -127,6 +136,7 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
     bios: values.bios,
     memoryBytes: values.mem === undefined ? 128 << 20 : parseSize(values.mem, '--mem'),
     monitor,
+    decision,
     serial: values.serial === undefined ? { kind: 'stdio' } : parseChardev(values.serial, '--serial'),
     debugcon: values.debugcon === undefined ? { kind: 'none' } : parseChardev(values.debugcon, '--debugcon'),
     realtime: values.realtime ?? false,

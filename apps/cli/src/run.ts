@@ -76,6 +76,27 @@ export function formatStats(machine: Machine): string {
     ['slices / halts', `${s.slices} / ${s.halts}`],
     ['interrupts', s.irqs.map((n, i) => (n > 0 ? `IRQ${i}: ${n}` : '')).filter((x) => x !== '').join(', ') || 'none'],
   ];
+  const mon = s.monitor;
+  if (mon !== undefined) {
+    const pct = (n: number): string => (s.instructions > 0 ? `${((100 * n) / s.instructions).toFixed(1)}%` : '-');
+    const list = (r: Record<string, number>): string =>
+      Object.entries(r)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ') || 'none';
+    rows.push(
+      ['monitor', `vmware, decision ${mon.decision}`],
+      ['DE instructions', `${mon.deInstructions.toLocaleString('en-US')} (${pct(mon.deInstructions)}), ${mon.deSeconds.toFixed(3)} s wall, ${mon.deEntries} entries`],
+      ['monitor vCPU instr.', `${mon.monitorInstructions.toLocaleString('en-US')} (${pct(mon.monitorInstructions)}), ${mon.vcpuSeconds.toFixed(3)} s wall (BT not wired: interpreted)`],
+      ['monitor overhead', `${mon.monitorSeconds.toFixed(3)} s wall`],
+      ['DE exits', list(mon.exits)],
+      ['page faults', `hidden ${mon.hiddenFaults}, true ${mon.trueFaults}, trace ${mon.traceFaults}, mmio ${mon.mmioFaults}, monitor region ${mon.monitorRegionFaults}`],
+      ['emulated after exit', `${mon.emulated} instructions; segment A-bit retries ${mon.segmentRetries}`],
+      ['decisions', list(mon.decisions)],
+      ['shadow MMU', list(mon.shadow)],
+      ['translations', `${mon.translations} (chain patches ${mon.chainPatches}, invalidations ${mon.invalidations})`],
+    );
+  }
   const width = Math.max(...rows.map(([k]) => k.length));
   return `vmm86 statistics\n${rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n')}\n`;
 }
@@ -99,6 +120,8 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
     realtime: args.realtime,
     serial: script ?? serial.sink,
     debugcon: debugcon.sink,
+    monitor: args.monitor,
+    decision: args.decision,
   });
   late.machine = machine;
   try {

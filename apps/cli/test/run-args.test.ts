@@ -32,6 +32,12 @@ describe('vmm86 run: arguments', () => {
     expect(d).toMatchObject({ memoryBytes: 128 << 20, serial: { kind: 'stdio' }, debugcon: { kind: 'none' }, realtime: false, stats: false });
   });
 
+  it('--monitor vmware and --decision', () => {
+    expect(parseRunArgs(['--kernel', 'k', '--monitor', 'vmware'])).toMatchObject({ monitor: 'vmware', decision: 'vmware' });
+    expect(parseRunArgs(['--kernel', 'k', '--monitor', 'vmware', '--decision', 'always-bt'])).toMatchObject({ decision: 'always-bt' });
+    expect(parseRunArgs(['--kernel', 'k'])).toMatchObject({ monitor: 'none' });
+  });
+
   it('boots the bundled demo OS when no guest is named', () => {
     const a = parseRunArgs([]);
     expect(a.kernel).toBe(DEFAULT_GUEST);
@@ -43,8 +49,9 @@ describe('vmm86 run: arguments', () => {
     [['--initrd', 'i'], 'run: --initrd needs --kernel'],
     [['--kernel', 'k', '--bios', 'b'], 'run: --kernel and --bios exclude each other'],
     [['--bios', 'b', '--initrd', 'i'], 'run: --initrd and --append need --kernel'],
-    [['--kernel', 'k', '--monitor', 'vmware'], '--monitor vmware: the monitor is not built yet; use --monitor none'],
-    [['--kernel', 'k', '--monitor', 'kvm'], "--monitor: unknown monitor 'kvm' (available: none)"],
+    [['--kernel', 'k', '--monitor', 'kvm'], "--monitor: unknown monitor 'kvm' (available: none, vmware)"],
+    [['--kernel', 'k', '--monitor', 'vmware', '--decision', 'nope'], "--decision: unknown decision strategy 'nope' (available: vmware, always-bt, no-v86)"],
+    [['--kernel', 'k', '--decision', 'always-bt'], '--decision needs --monitor vmware'],
     [['--kernel', 'k', 'extra'], "run: unexpected argument 'extra' (try 'vmm86 run --help')"],
     [['--kernel', 'k', '--max-instructions', 'lots'], "--max-instructions: bad number 'lots' (use decimal or 0x-hex)"],
     [['--kernel', 'k', '--frob'], "Unknown option '--frob' (try 'vmm86 run --help')"],
