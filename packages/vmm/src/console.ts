@@ -5,6 +5,9 @@
 
 import type { SerialSink } from './machine.js';
 
+// Every JavaScript runtime has TextEncoder; packages are built without DOM or Node types.
+declare const TextEncoder: new () => { encode(text: string): Uint8Array };
+
 export interface ScriptStep {
   /** Text to wait for in the guest's output (after the previous step's match). */
   expect: string;
