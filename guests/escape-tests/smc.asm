@@ -117,8 +117,45 @@ main:
 .newcode_end:
 .done3:
 
+    ; an instruction split over two pages, patched in its second page
+    mov byte [0x5ffd], 0xb8
+    mov dword [0x5ffe], 0x44332211
+    mov byte [0x6002], 0xc3
+    call 0x5ffd
+    PRINT "page-straddling-instruction:"
+    SHOW32 "eax", eax
+    mov byte [0x6000], 0x99
+    call 0x5ffd
+    SHOW32 "after-patch", eax
+    call newline
+
+    ; the same kinds of patch made by CPL-3 code
+    call install_back_gate
+    mov dword [ring0_back], .back3
+    mov eax, ring3
+    jmp to_ring3
+.back3:
     PRINTLN "escape smc: done"
     xor eax, eax
     jmp exit
+
+ring3:
+    xor ebx, ebx
+    mov ecx, 4
+.r: call ROUTINE
+    add ebx, eax
+    add dword [ROUTINE + 1], 0x100
+    loop .r
+    PRINT "cpl3-patched-routine:"
+    SHOW32 "eax", eax
+    SHOW32 "sum", ebx
+    call newline
+    mov byte [.n3 + 1], 'N'
+.n3:
+    mov al, 'O'
+    PRINT "cpl3-store-into-next-instruction: "
+    call putc
+    call newline
+    int 0x30
 
 %include "footer.inc"
