@@ -43,6 +43,12 @@ export interface MachineConfig {
   monitor?: 'none' | 'vmware';
   /** The monitor's decision strategy (`@vmm86/decision`): vmware (default), always-bt, no-v86. */
   decision?: string;
+  /**
+   * Under the monitor: code the decision sends to BT runs translated by @vmm86/dbt (default
+   * true). False runs it on the monitor's virtual CPU (an interpreter) instead: slower, but
+   * virtual time then counts exactly the guest's instructions, as natively.
+   */
+  translate?: boolean;
 }
 
 /** Why a run stopped for good. */
@@ -186,7 +192,7 @@ export class Machine {
       },
     });
     const cpu = this.cpu;
-    this.monitor = host === undefined ? undefined : new Monitor(cpu, this.memory, host, config.decision);
+    this.monitor = host === undefined ? undefined : new Monitor(cpu, this.memory, host, config.decision, config.translate ?? true);
     this.clock = new EventScheduler(() => (this.retired() + this.idleCycles + this.ioCycles) * this.nsPerCycle);
     // A timer armed before the end of the current slice must end it.
     this.clock.onEarlier = () => this.endSlice();

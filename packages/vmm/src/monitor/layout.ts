@@ -14,10 +14,13 @@ export const MON_GDT = 1; // 16 pages: 8192 descriptors
 export const MON_LDT = 17; // 16 pages
 export const MON_TSS = 33;
 export const MON_AREA = 34; // per-vCPU area (dbt's VCPU layout, 0x900 bytes)
+/** The translation cache: 1 MiB, run by the hardware at CPL 1. */
+export const MON_TC = 40;
+export const TC_PAGES = 256;
 /** Pages mapped into the monitor region (linear MONITOR_LINEAR + offset * 4096). */
-export const MON_MAPPED = 36;
+export const MON_MAPPED: number = MON_TC + TC_PAGES;
 /** Pool for shadow page tables and directories. */
-export const MON_POOL = 64;
+export const MON_POOL: number = MON_MAPPED;
 export const POOL_PAGES = 1024;
 export const MONITOR_PAGES: number = MON_POOL + POOL_PAGES;
 

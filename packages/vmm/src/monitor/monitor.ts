@@ -19,7 +19,7 @@
 // virtual time); DE instructions are added to virtual time and to its TSC.
 
 import {
-  CR0_AM, CR0_EM, CR0_ET, CR0_MP, CR0_NE, CR0_PE, CR0_PG, CR0_TS, CR0_WP, CR4_TSD, EFLAGS_IF, EFLAGS_VM, Exit,
+  CR0_AM, CR0_EM, EFLAGS_ARITH, EFLAGS_DF, EFLAGS_TF, CR0_ET, CR0_MP, CR0_NE, CR0_PE, CR0_PG, CR0_TS, CR0_WP, CR4_TSD, EFLAGS_IF, EFLAGS_VM, Exit,
   PAGE_MMIO, PAGE_RAM, SEG_CS, SEG_LDTR, SEG_TR, createCpu, segFlagsOf, type Cpu, type PhysicalMemory,
 } from '@vmm86/cpu-core';
 import {
@@ -32,8 +32,9 @@ import {
 import {
   FAULT_HIDDEN, FAULT_MMIO, FAULT_MONITOR, FAULT_TRACE, FAULT_TRUE, ShadowMmu, TRACE_WRITE,
 } from '@vmm86/shadow-mmu';
+import { CalloutKind, TranslationCache, VCPU, type TranslationContext } from '@vmm86/dbt';
 import {
-  GDT_LDT, GDT_MON_CODE0, MON_AREA, MON_GDT, MON_LDT, MON_MAPPED, MON_POOL, MON_PT, MON_TSS, MONITOR_PAGES, PAGE, POOL_PAGES,
+  GDT_LDT, GDT_MON_AREA, GDT_MON_CODE0, GDT_MON_CODE1, MON_AREA, MON_TC, TC_PAGES, MON_GDT, MON_LDT, MON_MAPPED, MON_POOL, MON_PT, MON_TSS, MONITOR_PAGES, PAGE, POOL_PAGES,
   linearOf, monitorEntries,
 } from './layout.js';
 
@@ -63,7 +64,12 @@ export interface MonitorStats {
   /** Decisions by reason label. */
   decisions: Record<string, number>;
   shadow: Record<string, number>;
-  /** Not wired yet: always 0 (kept so the output names every counter of the issue). */
+  /** BT: entries into the TC, hardware instructions retired there, wall seconds, callouts. */
+  btEntries: number;
+  btInstructions: number;
+  btSeconds: number;
+  callouts: number;
+  /** The translation cache's counters. */
   translations: number;
   chainPatches: number;
   invalidations: number;
@@ -75,6 +81,8 @@ const VEC_PF = 14;
 const VEC_NP = 11;
 const VEC_SS = 12;
 const VEC_GP = 13;
+/** The `int` translated code uses to enter the monitor. */
+const CALLOUT_VECTOR = 0x81;
 
 export class Monitor {
   /** Host-physical memory: guest RAM at 0, monitor memory above it. */
@@ -105,6 +113,8 @@ export class Monitor {
    */
   private readonly chunk: number;
   private inDe = false;
+  /** A virtual interrupt arrived while translated code ran: leave at the next boundary. */
+  private leaveTc = false;
   private lastGdtBase = -1;
   private lastGdtLimit = -1;
   private lastLdtr = -1;
@@ -112,6 +122,12 @@ export class Monitor {
   private readonly scratch = new Int32Array(2);
   private readonly view: VcpuView;
   private readonly segUsable: SegmentShadow[] = [0, 0, 0, 0, 0, 0];
+  /** The binary translator; undefined when BT is replaced by the virtual CPU (`bt: false`). */
+  readonly cache: TranslationCache | undefined;
+  private readonly area: DataView;
+  private readonly codeTraces = new Map<number, number>();
+  private readonly ctx: TranslationContext = { csBase: 0, bits: 32, cliInTc: true, mode: 0 };
+  private btCounts = { entries: 0, instructions: 0, callouts: 0, ms: 0, rollbacks: 0 };
 
   /**
    * `vcpu` is the machine's CPU (not hosted) over `bus`; this constructor gives it a
@@ -122,6 +138,7 @@ export class Monitor {
     bus: PhysicalMemory,
     host: Uint8Array,
     decision = 'vmware',
+    bt = true,
   ) {
     this.bus = bus;
     this.host = host;
@@ -187,6 +204,40 @@ export class Monitor {
       },
     };
     (vcpu as { mem: PhysicalMemory }).mem = vcpuMemory;
+
+    const areaAt = (mon + MON_AREA) * PAGE;
+    this.area = new DataView(host.buffer, host.byteOffset + areaAt, VCPU.SIZE);
+    const tcAt = (mon + MON_TC) * PAGE;
+    this.cache = !bt
+      ? undefined
+      : new TranslationCache({
+          code: {
+            fetch: (linear, dst, at, count) => this.fetchGuestCode(linear, dst, at, count),
+            physPage: (linear) => {
+              const gpa = this.guestWalk(linear);
+              return gpa < 0 ? -1 : gpa >>> 12;
+            },
+          },
+          tc: {
+            bytes: host.subarray(tcAt, tcAt + TC_PAGES * PAGE),
+            linearBase: linearOf(MON_TC),
+            written: (offset, length) => this.hw.invalidateCode(tcAt + offset, length),
+          },
+          trace: {
+            trace: (page) => {
+              if (page >= this.ramPages || this.codeTraces.has(page)) return;
+              this.codeTraces.set(page, this.mmu.trace(page, TRACE_WRITE, { onWrite: () => this.cache?.onCodeWrite(page) }));
+            },
+            untrace: (page) => {
+              const h = this.codeTraces.get(page);
+              if (h === undefined) return;
+              this.codeTraces.delete(page);
+              this.mmu.untrace(h);
+            },
+          },
+          callout: { vector: CALLOUT_VECTOR },
+          area: host.subarray(areaAt, areaAt + VCPU.SIZE),
+        });
     (vcpu as { pageKind: Uint8Array }).pageKind = this.vcpuKind;
 
     const seg = this.seg;
@@ -220,7 +271,10 @@ export class Monitor {
 
   /** The PIC raised INTR: a DE slice must end so the monitor can deliver it. */
   interruptRaised(): void {
-    if (this.inDe) this.hw.requestStop();
+    if (this.inDe) {
+      this.leaveTc = true;
+      this.hw.requestStop();
+    }
   }
 
   /**
@@ -243,10 +297,19 @@ export class Monitor {
         t0 = performance.now();
         continue;
       }
+      if (this.cache !== undefined && !deliverable && !vcpu.halted && this.canTranslate()) {
+        const done = this.runTranslated(left);
+        if (done >= 0) {
+          left -= done;
+          t0 = performance.now();
+          continue;
+        }
+      }
       const t1 = performance.now();
       this.counts.monitorMs += t1 - t0;
       const before = vcpu.retired;
-      const exit = vcpu.run(Math.min(left, this.chunk));
+      // Delivering an interrupt needs one boundary; the handler then goes back to the decision.
+      const exit = vcpu.run(deliverable && this.cache !== undefined ? 1 : Math.min(left, this.chunk));
       const ran = vcpu.retired - before;
       this.counts.vcpuInstructions += ran;
       left -= ran;
@@ -265,7 +328,7 @@ export class Monitor {
     const pe = (vcpu.cr0 & CR0_PE) !== 0;
     const v86 = pe && (vcpu.getFlags() & EFLAGS_VM) !== 0;
     this.seg.setMode(!pe ? MODE_REAL : v86 ? MODE_V86 : MODE_PROTECTED);
-    if (pe && !v86 && vcpu.cpl === 3) this.syncSegments();
+    if (pe && !v86) this.syncSegments();
     const d = this.strategy.decide(this.view);
     this.reasons[d.reason] = (this.reasons[d.reason] as number) + 1;
     // v8086 code (the vmware rule's DE) is not run directly yet: its emulation of
@@ -484,6 +547,224 @@ export class Monitor {
     if (ran > 0) vcpu.invalidateCode(0, this.bus.ram.length);
   }
 
+  // ---- binary translation ---------------------------------------------------------
+
+  /** The translator handles 32-bit protected-mode code (real, v8086 and 16-bit code stay on the virtual CPU). */
+  private canTranslate(): boolean {
+    const vcpu = this.vcpu;
+    if ((vcpu.cr0 & CR0_PE) === 0 || (vcpu.getFlags() & EFLAGS_VM) !== 0) return false;
+    if (((vcpu.segAcc[SEG_CS] as number) & 0x400) === 0) return false; // D = 0: 16-bit code
+    return (vcpu.getFlags() & EFLAGS_TF) === 0;
+  }
+
+  /**
+   * One BT slice: the hardware runs the translation of the guest code at CPL 1 until a
+   * callout, a trap or the end of the slice, and the monitor leaves the TC at a guest
+   * instruction boundary. Returns the guest instructions retired, or -1 when the code
+   * could not be entered (the virtual CPU then runs it).
+   */
+  private runTranslated(budget: number): number {
+    const cache = this.cache as TranslationCache;
+    const vcpu = this.vcpu;
+    const hw = this.hw;
+    const t0 = performance.now();
+    const iopl = (vcpu.getFlags() >>> 12) & 3;
+    const ctx = this.ctx;
+    ctx.csBase = vcpu.segBase[SEG_CS] as number;
+    ctx.bits = 32;
+    ctx.cliInTc = vcpu.cpl <= iopl;
+    ctx.mode = vcpu.cpl;
+    const entry = cache.entry(vcpu.eip, ctx);
+    if (typeof entry !== 'number' || !this.enterTranslated()) return -1;
+    hw.eip = entry;
+    this.leaveTc = false;
+    this.btCounts.entries++;
+    let ran = 0;
+    let guestEip: number;
+    let emulate = false;
+    this.inDe = true;
+    for (;;) {
+      const before = hw.retired;
+      const exit = hw.run(Math.max(1, budget - ran));
+      ran += hw.retired - before;
+      if (exit !== Exit.TRAP) {
+        if (this.stopRequested || this.leaveTc || ran >= budget) {
+          // Leave at a guest instruction boundary: the start of a sequence.
+          const loc = cache.locate(hw.eip);
+          if (loc !== undefined && loc.seqStart === hw.eip >>> 0) {
+            guestEip = loc.guestEip;
+            break;
+          }
+          budget = ran + 1; // step on until a boundary or a callout
+          continue;
+        }
+        continue;
+      }
+      const trap = hw.trap;
+      if (trap.software && trap.vector === CALLOUT_VECTOR) {
+        ran--; // the int is the monitor's, not the guest's
+        this.btCounts.callouts++;
+        const site = cache.callout(trap.eip);
+        if (site === undefined) throw new Error(`monitor: int 0x81 at ${trap.eip.toString(16)} is no callout site`);
+        if (site.kind === CalloutKind.EXIT) {
+          const next = cache.chain(site);
+          if (typeof next === 'number' && !this.stopRequested && !this.leaveTc && ran < budget) {
+            hw.eip = next;
+            continue;
+          }
+          guestEip = site.target;
+          break;
+        }
+        if (site.kind === CalloutKind.INDIRECT) {
+          const target = this.area.getUint32(VCPU.TARGET, true);
+          const next = cache.indirect(target, ctx);
+          if (typeof next === 'number' && !this.stopRequested && !this.leaveTc && ran < budget) {
+            hw.eip = next;
+            continue;
+          }
+          guestEip = target;
+          break;
+        }
+        guestEip = site.guestEip;
+        emulate = true;
+        break;
+      }
+      // A fault inside translated code is a fault of the guest instruction it belongs to.
+      const loc = cache.locate(trap.eip);
+      this.countExit(`bt ${trap.software ? 'int ' : '#'}${trap.vector}`);
+      if (loc === undefined) throw new Error(`monitor: BT trap ${trap.vector} at ${trap.eip.toString(16)} outside the TC`);
+      if (!trap.software && trap.vector === VEC_PF) {
+        const cls = this.mmu.triage(trap.cr2 >>> 0, trap.errorCode);
+        if (cls === FAULT_HIDDEN) {
+          this.counts.hidden++;
+          hw.eip = trap.eip;
+          continue;
+        }
+        if (cls === FAULT_TRUE) this.counts.true++;
+        else if (cls === FAULT_TRACE) this.counts.trace++;
+        else if (cls === FAULT_MMIO) this.counts.mmio++;
+        else this.counts.monRegion++;
+      }
+      // Inside a non-IDENT sequence the guest registers are still those at the start of
+      // its guest instruction (dbt: every sequence is restartable up to its one visible
+      // write, which is the one that faults), so the virtual CPU restarts it from there.
+      if (loc.seqStart !== trap.eip >>> 0) this.btCounts.rollbacks++;
+      guestEip = loc.guestEip;
+      emulate = true;
+      break;
+    }
+    this.inDe = false;
+    this.leaveTranslated(guestEip, ran);
+    let total = ran;
+    if (emulate) {
+      this.counts.emulated++;
+      const b = vcpu.retired;
+      vcpu.run(1);
+      total += vcpu.retired - b;
+    }
+    this.btCounts.ms += performance.now() - t0;
+    return total;
+  }
+
+  /** Hardware state for translated code: CPL 1, monitor CS and GS, guest DS/ES/SS/FS through their shadows. */
+  private enterTranslated(): boolean {
+    const vcpu = this.vcpu;
+    const hw = this.hw;
+    const seg = this.seg;
+    this.mmu.setGuestControl(vcpu.cr0, vcpu.cr4);
+    const root = this.mmu.activate(vcpu.cr3 >>> 0, vcpu.cpl === 3);
+    hw.setCr0(CR0_PE | CR0_PG | CR0_WP | CR0_ET | (vcpu.cr0 & (CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_AM)));
+    hw.setCr4(0);
+    if (hw.cr3 !== root) hw.setCr3(root);
+    hw.invalidateCode(0, this.bus.ram.length);
+    this.hardwareTables();
+    hw.reg32.set(vcpu.reg32);
+    const flags = vcpu.getFlags();
+    hw.setFlags(2 | (flags & (EFLAGS_ARITH | EFLAGS_DF)), -1);
+    hw.tscOffset = vcpu.tsc - hw.retired;
+    hw.cpl = 1;
+    hw.halted = false;
+    const a = this.area;
+    a.setUint32(VCPU.VIF, flags & EFLAGS_IF, true);
+    a.setUint32(VCPU.VFLAGS, (flags & ~(EFLAGS_ARITH | EFLAGS_DF | EFLAGS_TF | EFLAGS_IF | 0x10000)) >>> 0, true);
+    for (let r = 0; r < 6; r++) a.setUint32(VCPU.VSEL + 4 * r, vcpu.segSel[r] as number, true);
+    a.setUint32(VCPU.HW_FS_FOR_FS, seg.hardwareSelector(4, 1), true);
+    a.setUint32(VCPU.HW_FS_FOR_GS, seg.hardwareSelector(5, 1), true);
+    const cs = (GDT_MON_CODE1 << 3) | 1;
+    this.seg.readShadow(TABLE_GDT, GDT_MON_CODE1, this.scratch);
+    hw.segSel[SEG_CS] = cs;
+    hw.segBase[SEG_CS] = 0;
+    hw.segLimit[SEG_CS] = -1;
+    hw.segAcc[SEG_CS] = descAcc(this.scratch[1] as number);
+    hw.segFlags[SEG_CS] = segFlagsOf(hw.segAcc[SEG_CS]);
+    try {
+      hw.loadSegment(2, seg.hardwareSelector(2, 1));
+      for (const r of [0, 3, 4] as const) hw.loadSegment(r, seg.hardwareSelector(r, 1));
+      hw.loadSegment(5, (GDT_MON_AREA << 3) | 1);
+    } catch {
+      return false;
+    }
+    return true;
+  }
+
+  private leaveTranslated(guestEip: number, ran: number): void {
+    const vcpu = this.vcpu;
+    const hw = this.hw;
+    vcpu.reg32.set(hw.reg32);
+    vcpu.eip = guestEip >>> 0;
+    const vif = this.area.getUint32(VCPU.VIF, true) & EFLAGS_IF;
+    vcpu.setFlags((hw.getFlags() & (EFLAGS_ARITH | EFLAGS_DF)) | vif, EFLAGS_ARITH | EFLAGS_DF | EFLAGS_IF);
+    vcpu.tscOffset += ran;
+    this.deRetired += ran;
+    this.btCounts.instructions += ran;
+    if (ran > 0) vcpu.invalidateCode(0, this.bus.ram.length);
+  }
+
+  /** The monitor's GDT, the shadow LDT and the TSS on the hardware. */
+  private hardwareTables(): void {
+    const hw = this.hw;
+    hw.gdtBase = linearOf(MON_GDT);
+    hw.gdtLimit = 0xffff;
+    hw.idtBase = 0;
+    hw.idtLimit = 0;
+    const ldtSel = this.seg.hardwareLdtr();
+    hw.segSel[SEG_LDTR] = ldtSel;
+    if (ldtSel !== 0) {
+      this.seg.readShadow(TABLE_GDT, GDT_LDT, this.scratch);
+      hw.segBase[SEG_LDTR] = descBase(this.scratch[0] as number, this.scratch[1] as number);
+      hw.segLimit[SEG_LDTR] = descLimit(this.scratch[0] as number, this.scratch[1] as number);
+    } else {
+      hw.segBase[SEG_LDTR] = 0;
+      hw.segLimit[SEG_LDTR] = 0;
+    }
+    hw.segSel[SEG_TR] = 0;
+    hw.segBase[SEG_TR] = linearOf(MON_TSS);
+    hw.segLimit[SEG_TR] = 0x67;
+    hw.segAcc[SEG_TR] = 0x8b;
+  }
+
+  /** Guest code bytes through the guest's CS limit and paging, without side effects. */
+  private fetchGuestCode(linear: number, dst: Uint8Array, at: number, count: number): number {
+    const vcpu = this.vcpu;
+    const base = vcpu.segBase[SEG_CS] as number;
+    const limit = (vcpu.segLimit[SEG_CS] as number) >>> 0;
+    const ram = this.bus.ram;
+    let page = -1;
+    let gpa = -1;
+    for (let n = 0; n < count; n++) {
+      const lin = (linear + n) >>> 0;
+      if (((lin - base) >>> 0) > limit) return n;
+      if (lin >>> 12 !== page) {
+        page = lin >>> 12;
+        gpa = this.guestWalk(lin);
+        if (gpa < 0 || gpa >>> 12 >= this.ramPages || this.bus.pageKind[gpa >>> 12] !== PAGE_RAM) return n;
+        gpa &= ~0xfff;
+      }
+      dst[at + n] = ram[gpa + (lin & 0xfff)] as number;
+    }
+    return count;
+  }
+
   // ---- memory -----------------------------------------------------------------------
 
   private isTracedRam(addr: number): boolean {
@@ -569,8 +850,9 @@ export class Monitor {
 
   /**
    * FNV-1a fingerprint of the monitor memory no guest action may change: the monitor
-   * region's page table, the monitor's own GDT entries, the TSS and the per-vCPU area.
-   * (Shadow entries and the six cached entries follow the guest by design.)
+   * region's page table, the monitor's own GDT entries and the TSS. (Shadow entries, the
+   * six cached entries, the per-vCPU area and the translation cache follow the guest by
+   * design.)
    */
   monitorHash(): number {
     const mon = this.monitorPage;
@@ -580,7 +862,7 @@ export class Monitor {
     };
     mix((mon + MON_PT) * PAGE, (mon + MON_PT + 1) * PAGE);
     mix((mon + MON_GDT) * PAGE + GDT_MON_CODE0 * 8, (mon + MON_GDT + 16) * PAGE);
-    mix((mon + MON_TSS) * PAGE, (mon + MON_AREA + 2) * PAGE);
+    mix((mon + MON_TSS) * PAGE, (mon + MON_TSS + 1) * PAGE);
     return h >>> 0;
   }
 
@@ -592,7 +874,7 @@ export class Monitor {
     const s = this.mmu.stats as unknown as Record<string, number>;
     return {
       decision: this.strategy.name,
-      deInstructions: this.deRetired,
+      deInstructions: this.deRetired - this.btCounts.instructions,
       monitorInstructions: this.vcpu.retired,
       deSeconds: this.counts.deMs / 1000,
       vcpuSeconds: this.counts.vcpuMs / 1000,
@@ -608,9 +890,13 @@ export class Monitor {
       emulated: this.counts.emulated,
       decisions,
       shadow: { ...s },
-      translations: 0,
-      chainPatches: 0,
-      invalidations: 0,
+      btEntries: this.btCounts.entries,
+      btInstructions: this.btCounts.instructions,
+      btSeconds: this.btCounts.ms / 1000,
+      callouts: this.btCounts.callouts,
+      translations: this.cache?.stats.translations ?? 0,
+      chainPatches: this.cache?.stats.chainPatches ?? 0,
+      invalidations: this.cache?.stats.invalidations ?? 0,
     };
   }
 }
