@@ -87,14 +87,15 @@ export function formatStats(machine: Machine): string {
     rows.push(
       ['monitor', `vmware, decision ${mon.decision}`],
       ['DE instructions', `${mon.deInstructions.toLocaleString('en-US')} (${pct(mon.deInstructions)}), ${mon.deSeconds.toFixed(3)} s wall, ${mon.deEntries} entries`],
-      ['monitor vCPU instr.', `${mon.monitorInstructions.toLocaleString('en-US')} (${pct(mon.monitorInstructions)}), ${mon.vcpuSeconds.toFixed(3)} s wall (BT not wired: interpreted)`],
+      ['BT instructions', `${mon.btInstructions.toLocaleString('en-US')} (${pct(mon.btInstructions)}), ${mon.btSeconds.toFixed(3)} s wall, ${mon.btEntries} entries, ${mon.callouts} callouts`],
+      ['emulated by monitor', `${mon.monitorInstructions.toLocaleString('en-US')} (${pct(mon.monitorInstructions)}), ${mon.vcpuSeconds.toFixed(3)} s wall`],
       ['monitor overhead', `${mon.monitorSeconds.toFixed(3)} s wall`],
       ['DE exits', list(mon.exits)],
       ['page faults', `hidden ${mon.hiddenFaults}, true ${mon.trueFaults}, trace ${mon.traceFaults}, mmio ${mon.mmioFaults}, monitor region ${mon.monitorRegionFaults}`],
       ['emulated after exit', `${mon.emulated} instructions; segment A-bit retries ${mon.segmentRetries}`],
       ['decisions', list(mon.decisions)],
       ['shadow MMU', list(mon.shadow)],
-      ['translations', `${mon.translations} (chain patches ${mon.chainPatches}, invalidations ${mon.invalidations})`],
+      ['translation cache', `${mon.translations} translations, ${mon.chainPatches} chain patches, ${mon.invalidations} invalidations`],
     );
   }
   const width = Math.max(...rows.map(([k]) => k.length));

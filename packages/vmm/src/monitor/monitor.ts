@@ -113,6 +113,8 @@ export class Monitor {
    */
   private readonly chunk: number;
   private inDe = false;
+  private hwRetiredAtVcpuSync = 0;
+  private vcpuRetiredAtHwSync = -1;
   /** A virtual interrupt arrived while translated code ran: leave at the next boundary. */
   private leaveTc = false;
   private lastGdtBase = -1;
@@ -309,7 +311,9 @@ export class Monitor {
       this.counts.monitorMs += t1 - t0;
       const before = vcpu.retired;
       // Delivering an interrupt needs one boundary; the handler then goes back to the decision.
-      const exit = vcpu.run(deliverable && this.cache !== undefined ? 1 : Math.min(left, this.chunk));
+      const n = deliverable && this.cache !== undefined ? 1 : Math.min(left, this.chunk);
+      this.syncVcpuCode(n === 1 && !deliverable);
+      const exit = vcpu.run(n);
       const ran = vcpu.retired - before;
       this.counts.vcpuInstructions += ran;
       left -= ran;
@@ -394,6 +398,7 @@ export class Monitor {
       // A shadow the hardware refused: let the virtual CPU run the instruction.
       this.counts.emulated++;
       const before = vcpu.retired;
+      this.syncVcpuCode(true);
       vcpu.run(1);
       this.counts.monitorMs += performance.now() - t0;
       return vcpu.retired - before;
@@ -422,6 +427,7 @@ export class Monitor {
     if (emulate) {
       this.counts.emulated++;
       const b = vcpu.retired;
+      this.syncVcpuCode(true);
       vcpu.run(1);
       total += vcpu.retired - b;
     }
@@ -472,7 +478,12 @@ export class Monitor {
     hw.setCr0(CR0_PE | CR0_PG | CR0_WP | CR0_ET | (vcpu.cr0 & (CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_AM)));
     hw.setCr4(vcpu.cr4 & CR4_TSD);
     if (hw.cr3 !== root) hw.setCr3(root);
-    hw.invalidateCode(0, this.bus.ram.length);
+    if (vcpu.retired !== this.vcpuRetiredAtHwSync) {
+      // The virtual CPU stored to guest RAM directly since: the hardware's decodes of
+      // guest code may be stale.
+      hw.invalidateCode(0, this.bus.ram.length);
+      this.vcpuRetiredAtHwSync = vcpu.retired;
+    }
     hw.gdtBase = linearOf(MON_GDT);
     hw.gdtLimit = 0xffff;
     hw.idtBase = 0;
@@ -544,7 +555,27 @@ export class Monitor {
     }
     vcpu.tscOffset += ran;
     this.deRetired += ran;
-    if (ran > 0) vcpu.invalidateCode(0, this.bus.ram.length);
+  }
+
+  /**
+   * The hardware stores to guest RAM without the virtual CPU seeing it, so before the
+   * virtual CPU runs, its cached decodes may be stale. For one instruction (a callout or
+   * a trapped instruction) only its own pages matter; anything longer drops them all.
+   */
+  private syncVcpuCode(one: boolean): void {
+    const vcpu = this.vcpu;
+    if (this.hw.retired === this.hwRetiredAtVcpuSync) return;
+    if (one) {
+      const gpa = this.guestWalk(((vcpu.segBase[SEG_CS] as number) + vcpu.eip) >>> 0);
+      if (gpa >= 0) {
+        vcpu.invalidateCode(gpa & ~0xfff, PAGE);
+        const next = this.guestWalk(((vcpu.segBase[SEG_CS] as number) + vcpu.eip + 15) >>> 0);
+        if (next >= 0) vcpu.invalidateCode(next & ~0xfff, PAGE);
+        return;
+      }
+    }
+    vcpu.invalidateCode(0, this.bus.ram.length);
+    this.hwRetiredAtVcpuSync = this.hw.retired;
   }
 
   // ---- binary translation ---------------------------------------------------------
@@ -659,6 +690,7 @@ export class Monitor {
     if (emulate) {
       this.counts.emulated++;
       const b = vcpu.retired;
+      this.syncVcpuCode(true);
       vcpu.run(1);
       total += vcpu.retired - b;
     }
@@ -676,7 +708,6 @@ export class Monitor {
     hw.setCr0(CR0_PE | CR0_PG | CR0_WP | CR0_ET | (vcpu.cr0 & (CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_AM)));
     hw.setCr4(0);
     if (hw.cr3 !== root) hw.setCr3(root);
-    hw.invalidateCode(0, this.bus.ram.length);
     this.hardwareTables();
     hw.reg32.set(vcpu.reg32);
     const flags = vcpu.getFlags();
@@ -717,7 +748,6 @@ export class Monitor {
     vcpu.tscOffset += ran;
     this.deRetired += ran;
     this.btCounts.instructions += ran;
-    if (ran > 0) vcpu.invalidateCode(0, this.bus.ram.length);
   }
 
   /** The monitor's GDT, the shadow LDT and the TSS on the hardware. */
@@ -791,6 +821,7 @@ export class Monitor {
     if (gpa + size > r.length) return;
     for (let i = 0; i < size; i++) r[gpa + i] = value >>> (8 * i);
     this.vcpu.invalidateCode(gpa, size);
+    this.hw.invalidateCode(gpa, size);
   }
 
   private hostWrite32(hpa: number, value: number): void {
