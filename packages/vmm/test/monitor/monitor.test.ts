@@ -3,7 +3,7 @@
 // must come out of a run unchanged, and the decision must have sent demo-os's user
 // processes to direct execution.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -51,6 +51,30 @@ describe('Multiboot test kernels under the monitor', () => {
         });
       }
     }
+  }
+});
+
+describe('isolation kernels (guests/escape-tests) under the monitor', () => {
+  const dir = 'guests/escape-tests';
+  for (const file of readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.bin'))) {
+    const name = file.slice(0, -4);
+    // NAME.board marks lines where our board differs from QEMU's, so such a kernel is
+    // compared with its native run here (escape-tests.test.ts ties that to NAME.expected).
+    const board = existsSync(join(ROOT, dir, `${name}.board`));
+    it(`${dir}/${name}: the native transcript, monitor memory unchanged`, { timeout: 300_000 }, () => {
+      const r = run(join(dir, file), 'e9');
+      expect(r.result.kind === 'stopped' && r.result.reason, r.out).toBe('exit-port');
+      if (board) {
+        let native = '';
+        const m = createMachine({ memoryBytes: 32 << 20, debugcon: { write: (b) => (native += String.fromCharCode(b)) } });
+        m.enter(loadMultiboot(m.memory.ram, new Uint8Array(readFileSync(join(ROOT, dir, file)))));
+        for (;;) if (m.run({ wallMs: 10_000, maxInstructions: 60_000_000, inputClosed: true }).kind !== 'running') break;
+        expect(r.out).toBe(native);
+      } else {
+        expect(r.out).toBe(readFileSync(join(ROOT, dir, `${name}.expected`), 'utf8'));
+      }
+      expect(r.m.monitor?.monitorHash()).toBe(r.hashBefore);
+    });
   }
 });
 
