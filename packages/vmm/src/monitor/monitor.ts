@@ -113,6 +113,8 @@ export class Monitor {
    */
   private readonly chunk: number;
   private inDe = false;
+  /** HALT or SHUTDOWN from an instruction emulated after a DE or BT exit. */
+  private vcpuExit: Exit = Exit.BUDGET;
   private hwRetiredAtVcpuSync = 0;
   private vcpuRetiredAtHwSync = -1;
   /** A virtual interrupt arrived while translated code ran: leave at the next boundary. */
@@ -286,9 +288,11 @@ export class Monitor {
   run(budget: number): Exit {
     const vcpu = this.vcpu;
     this.stopRequested = false;
+    this.vcpuExit = Exit.BUDGET;
     let left = budget;
     let t0 = performance.now();
     while (left > 0 && !this.stopRequested) {
+      if (this.vcpuExit !== Exit.BUDGET) return this.vcpuExit;
       // Pending virtual interrupts are delivered by the virtual CPU at its next instruction
       // boundary, through the guest's IDT/IVT; only then is the next mode decided.
       const deliverable = vcpu.intrLine && (vcpu.getFlags() & EFLAGS_IF) !== 0;
@@ -324,6 +328,11 @@ export class Monitor {
     }
     this.counts.monitorMs += performance.now() - t0;
     return Exit.BUDGET;
+  }
+
+  /** An instruction the virtual CPU ran for the monitor halted or shut the CPU down. */
+  private noteExit(exit: Exit): void {
+    if (exit === Exit.SHUTDOWN || exit === Exit.HALT) this.vcpuExit = exit;
   }
 
   /** Brings segmentation up to date with the virtual CPU, then asks the strategy. */
@@ -399,7 +408,7 @@ export class Monitor {
       this.counts.emulated++;
       const before = vcpu.retired;
       this.syncVcpuCode(true);
-      vcpu.run(1);
+      this.noteExit(vcpu.run(1));
       this.counts.monitorMs += performance.now() - t0;
       return vcpu.retired - before;
     }
@@ -428,7 +437,7 @@ export class Monitor {
       this.counts.emulated++;
       const b = vcpu.retired;
       this.syncVcpuCode(true);
-      vcpu.run(1);
+      this.noteExit(vcpu.run(1));
       total += vcpu.retired - b;
     }
     this.counts.deMs += t2 - t1;
@@ -691,7 +700,7 @@ export class Monitor {
       this.counts.emulated++;
       const b = vcpu.retired;
       this.syncVcpuCode(true);
-      vcpu.run(1);
+      this.noteExit(vcpu.run(1));
       total += vcpu.retired - b;
     }
     this.btCounts.ms += performance.now() - t0;
