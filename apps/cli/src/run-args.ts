@@ -39,7 +39,8 @@ terminal.
 
 options:
   --kernel FILE          a Linux bzImage (boot protocol >= 2.06) or a Multiboot v1 kernel
-                         (default: the bundled demo OS, guests/demo-os)
+                         (default: the bundled demo OS, guests/demo-os, run under
+                         --monitor vmware with --stats unless --monitor is given)
   --initrd FILE          initial ramdisk (Linux) / first module (Multiboot)
   --append TEXT          kernel command line
   --bios FILE            a ROM image mapped below 1 MiB and below 4 GiB; starts at the reset vector
@@ -148,7 +149,9 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
   if (args.kernel !== undefined && args.bios !== undefined) throw new UsageError('run: --kernel and --bios exclude each other');
   if (args.kernel === undefined && args.bios === undefined) {
     if (args.initrd !== undefined) throw new UsageError('run: --initrd needs --kernel');
-    // Nothing named: the bundled demo OS (guests/demo-os), which needs nothing downloaded.
+    // Nothing named: the bundled demo OS (guests/demo-os), which needs nothing downloaded,
+    // shown under the monitor with its statistics unless a monitor was asked for.
+    if (values.monitor === undefined) return { ...args, kernel: DEFAULT_GUEST, monitor: 'vmware', stats: true };
     return { ...args, kernel: DEFAULT_GUEST };
   }
   if (args.kernel === undefined && (args.initrd !== undefined || values.append !== undefined)) {

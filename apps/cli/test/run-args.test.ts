@@ -43,6 +43,10 @@ describe('vmm86 run: arguments', () => {
     expect(a.kernel).toBe(DEFAULT_GUEST);
     expect(existsSync(DEFAULT_GUEST)).toBe(true);
     expect(parseRunArgs(['--append', 'fault']).append).toBe('fault');
+    // The demo shows the monitor at work by default; --monitor none keeps it native.
+    expect(parseRunArgs([])).toMatchObject({ monitor: 'vmware', stats: true });
+    expect(parseRunArgs(['--monitor', 'none'])).toMatchObject({ monitor: 'none', stats: false });
+    expect(parseRunArgs(['--kernel', 'k'])).toMatchObject({ monitor: 'none', stats: false });
   });
 
   it.each([
