@@ -128,7 +128,8 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
   if (!decisionStrategies.has(decision)) {
     throw new UsageError(`--decision: unknown decision strategy '${decision}' (available: ${[...decisionStrategies.keys()].join(', ')})`);
   }
-  if (values.decision !== undefined && monitor !== 'vmware') throw new UsageError('--decision needs --monitor vmware');
+  const demoUnderMonitor = values.kernel === undefined && values.bios === undefined && values.monitor === undefined;
+  if (values.decision !== undefined && monitor !== 'vmware' && !demoUnderMonitor) throw new UsageError('--decision needs --monitor vmware');
   const args: RunArgs = {
     help,
     kernel: values.kernel,

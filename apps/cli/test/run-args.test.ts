@@ -46,6 +46,7 @@ describe('vmm86 run: arguments', () => {
     // The demo shows the monitor at work by default; --monitor none keeps it native.
     expect(parseRunArgs([])).toMatchObject({ monitor: 'vmware', stats: true });
     expect(parseRunArgs(['--monitor', 'none'])).toMatchObject({ monitor: 'none', stats: false });
+    expect(parseRunArgs(['--decision', 'always-bt'])).toMatchObject({ monitor: 'vmware', decision: 'always-bt' });
     expect(parseRunArgs(['--kernel', 'k'])).toMatchObject({ monitor: 'none', stats: false });
   });
 
