@@ -735,8 +735,9 @@ export class Monitor {
     hw.segSel[SEG_CS] = cs;
     hw.segBase[SEG_CS] = 0;
     hw.segLimit[SEG_CS] = -1;
-    hw.segAcc[SEG_CS] = descAcc(this.scratch[1] as number);
-    hw.segFlags[SEG_CS] = segFlagsOf(hw.segAcc[SEG_CS]);
+    const csAcc = descAcc(this.scratch[1] as number);
+    hw.segAcc[SEG_CS] = csAcc;
+    hw.segFlags[SEG_CS] = segFlagsOf(csAcc);
     try {
       hw.loadSegment(2, seg.hardwareSelector(2, 1));
       for (const r of [0, 3, 4] as const) hw.loadSegment(r, seg.hardwareSelector(r, 1));
