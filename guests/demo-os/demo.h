@@ -20,6 +20,7 @@
 #define SYS_YIELD 2
 #define SYS_GETPID 3
 #define SYS_SLEEP 4 /* sleep(ticks) */
+#define SYS_MARK  5 /* mark(byte): the byte to port 0xE9, for a harness to timestamp (`bench`) */
 
 /* The LDT selector every process has in FS: index 0, TI = 1, RPL 3. */
 #define LDT_FS_SEL 0x07
@@ -28,6 +29,15 @@
 #define SHARED_LOCK    0 /* word index: the xchg lock */
 #define SHARED_COUNTER 1
 #define SHARED_YIELDS  2 /* how often a process found the lock taken (timing-dependent) */
+
+/* The `bench` command line: one process, a compute phase then a system-call phase, each
+ * bracketed by SYS_MARK bytes (README "Benchmark mode"). */
+#define BENCH_COMPUTE_ITERS 2500000u /* about 27.5 M guest instructions */
+#define BENCH_SYSCALLS 50000u       /* getpid calls */
+#define MARK_COMPUTE_BEGIN 'C'
+#define MARK_COMPUTE_END 'c'
+#define MARK_SYSCALL_BEGIN 'S'
+#define MARK_SYSCALL_END 's'
 
 #define COUNTER_ROUNDS 4
 #define COUNTER_PER_ROUND 5000

@@ -28,7 +28,7 @@ extern void trapret(void);
 extern void swtch(uint32_t **save, uint32_t *load);
 extern const uint32_t isr_table[49];
 extern char _user_lma[], _user_size[];
-extern void prog_primes(void), prog_adler(void), prog_collatz(void), prog_crc(void);
+extern void prog_primes(void), prog_adler(void), prog_collatz(void), prog_crc(void), prog_bench(void);
 
 /* GCC may emit calls to these for struct copies and clears even when freestanding. */
 void *memset(void *d, int c, uint32_t n);
@@ -306,6 +306,9 @@ static int turn = 1;
 /* `fault` on the kernel command line: pid 4 then runs CLI at CPL 3, to show (and test) how
  * an unexpected exception is reported. */
 static int fault_demo;
+/* `bench` on the kernel command line: one process (prog_bench) instead of the four, a compute
+ * phase and a system-call phase bracketed by SYS_MARK bytes on port 0xE9. */
+static int bench_mode;
 
 static int has_word(const char *s, const char *w) {
   for (; *s; s++) {
@@ -370,7 +373,15 @@ static void advance_turn(void) {
   turn = 0;
 }
 
+static void bench_summary(void) {
+  kprintf("demo-os: bench done: pid 1 (%s) exit code %u, %u system calls\n", procs[0].name, procs[0].exit_code, procs[0].syscalls);
+  dprintf("demo-os stats: ticks %u, pid 1 preempted %u, switched in %u\n", ticks, procs[0].preempts, procs[0].switches_in);
+  kprintf("demo-os: halting\n");
+  poweroff(0);
+}
+
 static void summary(void) {
+  if (bench_mode) bench_summary();
   kprintf("demo-os: all processes exited\n");
   for (int i = 0; i < NPROC; i++) kprintf("demo-os: pid %u (%s) exit code %u\n", procs[i].pid, procs[i].name, procs[i].exit_code);
   const uint32_t *sh = (const uint32_t *)shared_frame;
@@ -498,6 +509,10 @@ static void syscall(struct frame *f) {
       f->eax = 0;
       break;
     case SYS_GETPID: f->eax = (uint32_t)cur->pid; break;
+    case SYS_MARK:
+      e9_putc((char)f->ebx);
+      f->eax = 0;
+      break;
     case SYS_SLEEP:
       cur->wake = ticks + f->ebx;
       cur->state = SLEEPING;
@@ -549,7 +564,10 @@ void kmain(uint32_t magic, uint32_t info) {
     kprintf("demo-os: needs %u KiB of memory, has %u\n", POOL_END / 1024, 1024 + mbi[2]);
     poweroff(2);
   }
-  if ((mbi[0] & 4) && mbi[4]) fault_demo = has_word((const char *)mbi[4], "fault"); /* flags bit 2: cmdline */
+  if ((mbi[0] & 4) && mbi[4]) { /* flags bit 2: cmdline */
+    fault_demo = has_word((const char *)mbi[4], "fault");
+    bench_mode = has_word((const char *)mbi[4], "bench");
+  }
   kprintf("demo-os: booting\n");
   descriptors_init();
   paging_init();
@@ -562,6 +580,11 @@ void kmain(uint32_t magic, uint32_t info) {
   for (uint32_t i = 0; i < 1024; i++) ((uint32_t *)cow_frame)[i] = (i + 1) * 2654435761u; /* Knuth's multiplicative hash: no two words alike */
   refcount[(cow_frame - POOL_START) / 4096] = 2;
 
+  if (bench_mode) {
+    proc_create(0, "bench", prog_bench);
+    kprintf("demo-os: bench mode: 1 process at CPL 3\n");
+    scheduler();
+  }
   proc_create(0, "primes", prog_primes);
   proc_create(1, "adler32", prog_adler);
   proc_create(2, "collatz", prog_collatz);

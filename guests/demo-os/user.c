@@ -256,3 +256,48 @@ void prog_crc(void) {
   cow_report("at the end");
   sys_exit(~crc);
 }
+
+/* ---- `bench` mode: one process, a compute phase, then a system-call phase ---- */
+
+static void mark(uint32_t byte) { sys(SYS_MARK, byte, 0); }
+
+/* Integer work with no system calls: an LCG feeding a multiplicative hash and a 64-word
+ * table on the stack (loads and stores as well as ALU work). */
+static uint32_t bench_compute(void) {
+  uint32_t t[64];
+  for (int i = 0; i < 64; i++) t[i] = (uint32_t)i;
+  uint32_t x = 1, h = 0x811C9DC5u;
+  for (uint32_t i = 0; i < BENCH_COMPUTE_ITERS; i++) {
+    x = x * 1664525u + 1013904223u;
+    h = (h ^ (x >> 13)) * 0x01000193u;
+    t[x >> 26] += h;
+  }
+  for (int i = 0; i < 64; i++) h ^= t[i] + (uint32_t)i;
+  return h;
+}
+
+void prog_bench(void) {
+  identity();
+  mark(MARK_COMPUTE_BEGIN);
+  uint32_t h = bench_compute();
+  mark(MARK_COMPUTE_END);
+  struct line l;
+  begin(&l);
+  puts_(&l, "bench compute: ");
+  putu(&l, BENCH_COMPUTE_ITERS);
+  puts_(&l, " iterations, hash ");
+  putx(&l, h);
+  end(&l);
+
+  mark(MARK_SYSCALL_BEGIN);
+  uint32_t sum = 0;
+  for (uint32_t i = 0; i < BENCH_SYSCALLS; i++) sum += getpid();
+  mark(MARK_SYSCALL_END);
+  begin(&l);
+  puts_(&l, "bench system calls: ");
+  putu(&l, BENCH_SYSCALLS);
+  puts_(&l, " getpid, sum ");
+  putu(&l, sum);
+  end(&l);
+  sys_exit(h);
+}
