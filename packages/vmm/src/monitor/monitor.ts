@@ -132,6 +132,8 @@ export class Monitor {
   private readonly codeTraces = new Map<number, number>();
   private readonly ctx: TranslationContext = { csBase: 0, bits: 32, cliInTc: true, mode: 0 };
   private btCounts = { entries: 0, instructions: 0, callouts: 0, ms: 0, rollbacks: 0 };
+  /** Test hook: called at every DE entry with the hardware and the virtual CPU, before the hardware runs. */
+  onEnterDe: ((hw: Cpu, vcpu: Cpu) => void) | undefined = undefined;
 
   /**
    * `vcpu` is the machine's CPU (not hosted) over `bus`; this constructor gives it a
@@ -413,6 +415,7 @@ export class Monitor {
       return vcpu.retired - before;
     }
     this.counts.deEntries++;
+    this.onEnterDe?.(hw, vcpu);
     const t1 = performance.now();
     const before = hw.retired;
     this.inDe = true;
