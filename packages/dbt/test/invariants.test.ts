@@ -4,12 +4,13 @@
 //
 // Where the other checklist items are tested:
 // - 1, 2 (segments never cover the monitor region; no guest selector loads a monitor
-//   descriptor): packages/segmentation/test/segmentation.test.ts ("property: ..." over random
-//   guest descriptor tables) and truncation.test.ts.
+//   descriptor): packages/segmentation/test/segmentation.test.ts, "random tables (checklist 1
+//   and 2)", and truncation.test.ts, "truncation property (checklist 1)".
 // - 3 (DE hardware state = vCPU state): packages/vmm/test/monitor/invariants.test.ts.
 // - 4 in the composed monitor (self-modifying guests under BT): the same vmm file and
 //   guests/escape-tests/smc.asm through packages/vmm/test/monitor/monitor.test.ts.
-// - 5 (shadow PTEs grant no more than guest PTE, pmap and traces): packages/shadow-mmu/test/property.test.ts.
+// - 5 (shadow PTEs grant no more than guest PTE, pmap and traces): packages/shadow-mmu/test/property.test.ts,
+//   "random guest page tables".
 // - 6 (native transcript): packages/vmm/test/monitor/monitor.test.ts.
 //
 // Here: random guest code on a few physical pages, seen through a linear mapping with

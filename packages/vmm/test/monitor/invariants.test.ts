@@ -11,10 +11,13 @@
 //   are guests/escape-tests/smc.asm (run by monitor.test.ts); the cache-level property is
 //   packages/dbt/test/invariants.test.ts.
 // Elsewhere: 1, 2 (no guest segment reaches the monitor region; no guest selector loads a
-// monitor descriptor) are packages/segmentation/test/segmentation.test.ts (properties over
-// random guest tables) and truncation.test.ts; 5 (shadow PTEs grant no more than the guest
-// PTE, pmap and traces) is packages/shadow-mmu/test/property.test.ts; 6 (native transcript)
-// is monitor.test.ts over every guest in guests/.
+// monitor descriptor) are packages/segmentation/test/segmentation.test.ts, "random tables
+// (checklist 1 and 2)", and truncation.test.ts, "truncation property (checklist 1)"; 5
+// (shadow PTEs grant no more than the guest PTE, pmap and traces) is
+// packages/shadow-mmu/test/property.test.ts, "random guest page tables"; 6 (native
+// transcript) is monitor.test.ts over every guest in guests/ (and the comparisons here).
+// The DE entry checks also assert item 1 for the loaded segments (limits stop below the
+// monitor region).
 
 import { describe, expect, it } from 'vitest';
 import { segFlagsOf, type Cpu } from '@vmm86/cpu-core';
