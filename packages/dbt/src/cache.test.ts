@@ -57,6 +57,23 @@ describe('TranslationCache', () => {
     expect(cache.stats.translations).toBe(2);
   });
 
+  it('drops a translation whose linear page now maps another physical page (remapped code)', () => {
+    const { g, cache } = setup([[0x1000, [0x01, 0xd8, 0xc3]]]);
+    const a = ccf(cache.get(0x1000, CTX));
+    expect(a.pages).toEqual([1]);
+    // The guest points linear page 1 at physical page 7 holding other code (no write to
+    // page 1 happens, so no trace fires): the lookup must not return the old translation.
+    const physPage = g.physPage.bind(g);
+    g.physPage = (linear: number): number => (linear >>> 12 === 1 ? 7 : physPage(linear));
+    g.load(0x1000, [0x29, 0xd8, 0xc3]); // the bytes the new mapping shows
+    expect(cache.lookup(0x1000, CTX)).toBeUndefined();
+    expect(cache.stats.remapped).toBe(1);
+    expect(a.valid).toBe(false);
+    const b = ccf(cache.get(0x1000, CTX));
+    expect(b.pages).toEqual([7]);
+    expect(cache.lookup(0x1000, CTX)).toBe(b);
+  });
+
   it('reports a fetch fault for a TU whose first instruction cannot be fetched', () => {
     const { g, cache } = setup([]);
     g.unmapped.add(5);

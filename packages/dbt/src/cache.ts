@@ -131,6 +131,8 @@ export interface CacheStats {
   capacity: number;
   /** CCFs currently reachable by lookup. */
   live: number;
+  /** CCFs dropped at lookup because their guest code pages are now mapped elsewhere. */
+  remapped: number;
 }
 
 const STUB: readonly number[] = [0xcd, 0, 0x0f, 0x1f, 0x00];
@@ -169,7 +171,7 @@ export class TranslationCache {
     this.stub[1] = ports.callout.vector;
     this.stats = {
       translations: 0, guestInstructions: 0, lookups: 0, misses: 0, chainPatches: 0, unchains: 0,
-      invalidations: 0, invalidatedPages: 0, flushes: 0, used: 0, capacity: this.mem.length, live: 0,
+      invalidations: 0, invalidatedPages: 0, flushes: 0, used: 0, capacity: this.mem.length, live: 0, remapped: 0,
     };
     this.installProbe();
   }
@@ -263,7 +265,25 @@ export class TranslationCache {
   lookup(eip: number, ctx: TranslationContext): Ccf | undefined {
     this.stats.lookups++;
     const c = this.byKey.get(TranslationCache.key(eip, ctx));
-    return c !== undefined && c.ctx.csBase === ctx.csBase ? c : undefined;
+    if (c === undefined || c.ctx.csBase !== ctx.csBase) return undefined;
+    if (!this.stillMapped(c, eip)) {
+      // The guest remapped the code's linear pages (PTE + INVLPG, or another CR3): the
+      // translation is of bytes `eip` no longer names. Chained jumps bypass this check, so
+      // the caller unchains everything when the guest's mappings change (requestExit).
+      this.stats.remapped++;
+      this.invalidate(c);
+      return undefined;
+    }
+    return c;
+  }
+
+  /** Whether the linear pages of `eip`'s translation still map the guest-physical pages it was made from. */
+  private stillMapped(c: Ccf, eip: number): boolean {
+    const pages = c.pages;
+    if (pages.length === 0) return true;
+    const linear = (c.ctx.csBase + eip) >>> 0;
+    if (this.ports.code.physPage(linear) !== pages[0]) return false;
+    return pages.length < 2 || this.ports.code.physPage(((linear & ~0xfff) + 0x1000) >>> 0) === pages[1];
   }
 
   /** The CCF for `eip`, translating on a miss. */

@@ -119,6 +119,8 @@ export class Monitor {
   private vcpuRetiredAtHwSync = -1;
   /** A virtual interrupt arrived while translated code ran: leave at the next boundary. */
   private leaveTc = false;
+  /** The virtual CPU's TLB epoch when the TC's chains were last known to match its mappings. */
+  private codeEpoch = -1;
   private lastGdtBase = -1;
   private lastGdtLimit = -1;
   private lastLdtr = -1;
@@ -617,6 +619,13 @@ export class Monitor {
     ctx.bits = 32;
     ctx.cliInTc = vcpu.cpl <= iopl;
     ctx.mode = vcpu.cpl;
+    // The guest's TLB epoch moves on CR3 loads, INVLPG and paging-mode changes: its code
+    // mappings may differ now, and chained jumps and the indirect-target table skip the
+    // lookup that checks a translation's physical pages, so unchain everything first.
+    if (vcpu.tlb.epoch !== this.codeEpoch) {
+      cache.requestExit();
+      this.codeEpoch = vcpu.tlb.epoch;
+    }
     const entry = cache.entry(vcpu.eip, ctx);
     if (typeof entry !== 'number' || !this.enterTranslated()) return -1;
     hw.eip = entry;

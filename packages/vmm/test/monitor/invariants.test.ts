@@ -450,13 +450,11 @@ describe('checklist 4: random kernels rewriting their translated code give the n
 });
 
 describe('checklist 4: a code page remapped under the same linear address', () => {
-  // KNOWN VIOLATION (found by this file): the translation cache keys CCFs by guest linear
-  // EIP and context only, and nothing invalidates them when the guest's page tables change
-  // which physical page backs that EIP (a PTE rewrite + INVLPG here; a CR3 switch between
-  // address spaces with different code at one address would do the same). The virtual CPU
-  // alone (translate: false) runs the new bytes; under BT the old CCF keeps running, whose
-  // guest bytes (on the old physical page) are no longer those at the EIP. `it.fails`
-  // keeps CI green and turns red once the monitor handles it: then make it an `it`.
+  // Found by this file: the translation cache keyed CCFs by guest linear EIP and context
+  // only, so when the guest's page tables changed which physical page backs that EIP (a
+  // PTE rewrite + INVLPG, or a CR3 switch between address spaces with different code at
+  // one address) the old CCF kept running under BT. Now a lookup checks the CCF's physical
+  // pages and the monitor unchains the TC when the virtual CPU's TLB epoch moves.
   // Linear 0x100000 is mapped in turn to routine A (physical 0xd000, returns 'A') and
   // routine B (0xe000, returns 'B'); each mapping is called twice. The switch is a PTE
   // rewrite + INVLPG, or (`viaCr3`) a CR3 switch to a second address space (PD2/PT2).
@@ -505,11 +503,11 @@ describe('checklist 4: a code page remapped under the same linear address', () =
     }
   });
 
-  it.fails('under BT the new bytes run too (PTE rewrite + INVLPG)', () => {
+  it('under BT the new bytes run too (PTE rewrite + INVLPG)', () => {
     expect(runGuest(remapGuest(), { monitor: 'vmware' }).out).toBe('AABBAABBAABB');
   });
 
-  it.fails('under BT the new bytes run too (CR3 switch)', () => {
+  it('under BT the new bytes run too (CR3 switch)', () => {
     expect(runGuest(remapGuest(true), { monitor: 'vmware' }).out).toBe('AABBAABBAABB');
   });
 });
