@@ -498,24 +498,7 @@ export class Monitor {
       hw.invalidateCode(0, this.bus.ram.length);
       this.vcpuRetiredAtHwSync = vcpu.retired;
     }
-    hw.gdtBase = linearOf(MON_GDT);
-    hw.gdtLimit = 0xffff;
-    hw.idtBase = 0;
-    hw.idtLimit = 0;
-    const ldtSel = this.seg.hardwareLdtr();
-    hw.segSel[SEG_LDTR] = ldtSel;
-    if (ldtSel !== 0) {
-      this.seg.readShadow(TABLE_GDT, GDT_LDT, this.scratch);
-      hw.segBase[SEG_LDTR] = descBase(this.scratch[0] as number, this.scratch[1] as number);
-      hw.segLimit[SEG_LDTR] = descLimit(this.scratch[0] as number, this.scratch[1] as number);
-    } else {
-      hw.segBase[SEG_LDTR] = 0;
-      hw.segLimit[SEG_LDTR] = 0;
-    }
-    hw.segSel[SEG_TR] = 0;
-    hw.segBase[SEG_TR] = linearOf(MON_TSS);
-    hw.segLimit[SEG_TR] = 0x67;
-    hw.segAcc[SEG_TR] = 0x8b;
+    this.hardwareTables();
     hw.reg32.set(vcpu.reg32);
     hw.eip = vcpu.eip;
     hw.setFlags(vcpu.getFlags(), -1);
